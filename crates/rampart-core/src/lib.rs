@@ -1,0 +1,26 @@
+//! Rampart's domain: the registry of critical infrastructure and public spaces.
+//!
+//! Everything here is pure: no IO, no clock, no randomness. Values from outside
+//! (JSON bodies, CSV rows, GeoJSON features, OSM tags) are parsed into these types
+//! at the boundary; a value of a type from this crate is valid by construction.
+
+pub mod access;
+pub mod asset;
+pub mod country;
+pub mod dependency;
+pub mod error;
+pub mod fields;
+pub mod geometry;
+pub mod ids;
+pub mod org;
+pub mod taxonomy;
+
+pub use access::{Principal, Role, Scope};
+pub use asset::{Asset, Kind};
+pub use country::CountryCode;
+pub use dependency::{Dependency, Network, NetworkLink};
+pub use error::{FieldError, Invalid};
+pub use geometry::{BBox, Geometry};
+pub use ids::{AssetId, OrgId, Username};
+pub use org::{OrgKind, Organisation};
+pub use taxonomy::{Category, Sector, Service, Subsector};
