@@ -1,0 +1,222 @@
+// Browser test of the Rampart registry UI against a running server, in the
+// system Chromium (playwright-core never downloads a browser).
+//
+//   RAMPART_URL=http://127.0.0.1:8080 RAMPART_USER=admin RAMPART_PASSWORD=... \
+//   RAMPART_ASSET_ID=DE-SUB-000123 node --test registry.test.mjs
+//
+// RAMPART_ASSET_ID must be an asset with at least one dependency. Optional:
+// RAMPART_SECTOR / RAMPART_COUNTRY (filters to try; default: the asset's own),
+// CHROMIUM (default /usr/bin/chromium). Screenshots go to ./screenshots/.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name} (see the top of registry.test.mjs)`);
+  return v;
+}
+
+const BASE = env('RAMPART_URL').replace(/\/+$/, '');
+const USER = env('RAMPART_USER');
+const PASSWORD = env('RAMPART_PASSWORD');
+const ASSET_ID = env('RAMPART_ASSET_ID');
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const STEP = { timeout: 90_000 };
+
+let profile;
+let context;
+let page;
+let asset; // the asset under test, as the API returns it
+let newName;
+const pageErrors = [];
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+const features = () => page.evaluate(() => Number(document.body.dataset.mapFeatures));
+
+/** Wait until the map has stopped moving and no /map request is pending or due. */
+async function mapSettled() {
+  let last = null;
+  for (let i = 0; i < 60; i += 1) {
+    const state = await page.evaluate(() => ({
+      loads: document.body.dataset.mapLoads,
+      loading: document.body.dataset.mapLoading,
+      moving: window.rampartMap.isMoving(),
+    }));
+    const key = JSON.stringify(state);
+    if (key === last && state.loading === '0' && !state.moving) return;
+    last = key;
+    await page.waitForTimeout(400);
+  }
+  throw new Error('the map did not settle');
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  profile = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync', '--disable-quic'],
+    viewport: { width: 1280, height: 800 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(30_000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+test('a wrong password is refused with a message', STEP, async () => {
+  await page.goto(`${BASE}/#/login`);
+  await page.fill('#username', USER);
+  await page.fill('#password', `${PASSWORD}-wrong`);
+  await page.click('#login');
+  await page.waitForSelector('#login-error:not([hidden])');
+  assert.equal(await page.textContent('#login-error'), 'Wrong username or password.');
+});
+
+test('logs in and lands on the map', STEP, async () => {
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login');
+  await page.waitForSelector('#user-name');
+  assert.equal(await page.textContent('#user-name'), USER);
+  assert.match(page.url(), /#\/map$/);
+  assert.equal(await page.isVisible('#map'), true);
+});
+
+test('the map shows assets', STEP, async () => {
+  await page.waitForFunction(() => Number(document.body.dataset.mapFeatures) > 0);
+  await mapSettled();
+  const n = await features();
+  assert.ok(n > 0, `expected features on the map, got ${n}`);
+  const inSource = await page.evaluate(async () => (await window.rampartMap.getSource('assets').getData()).features.length);
+  assert.equal(inSource, n);
+  await shot('desktop-map');
+});
+
+test('sector and country filters narrow the map', STEP, async () => {
+  asset = await page.evaluate(async (id) => {
+    const res = await fetch(`api/v1/assets/${encodeURIComponent(id)}`);
+    if (!res.ok) throw new Error(`GET asset ${id}: HTTP ${res.status}`);
+    return res.json();
+  }, ASSET_ID);
+  const sector = process.env.RAMPART_SECTOR || asset.sector
+    || await page.$eval('#filter-sector', (s) => s.options[1].value);
+  const country = process.env.RAMPART_COUNTRY || asset.country;
+  const before = await features();
+
+  await page.selectOption('#filter-sector', sector);
+  await page.selectOption('#filter-country', country);
+  await page.waitForFunction(([s, c]) => {
+    const q = new URLSearchParams(document.body.dataset.mapQuery || '');
+    return q.get('sector') === s && q.get('country') === c;
+  }, [sector, country]);
+  await mapSettled();
+
+  const after = await features();
+  assert.notEqual(after, before, 'the feature count should change when filtering');
+  assert.ok(after > 0, `expected ${sector} assets in ${country} on the map`);
+  const data = await page.evaluate(async () => window.rampartMap.getSource('assets').getData());
+  assert.equal(data.features.length, after);
+  const assets = data.features.filter((f) => f.properties.cluster !== true);
+  for (const f of assets) {
+    assert.equal(f.properties.sector, sector, `asset ${f.properties.id} has sector ${f.properties.sector}`);
+    assert.equal(f.properties.country, country, `asset ${f.properties.id} is in ${f.properties.country}`);
+  }
+  await shot('desktop-map-filtered');
+  await page.click('#filter-reset');
+  await page.waitForFunction(() => !new URLSearchParams(document.body.dataset.mapQuery || '').get('sector'));
+});
+
+test('the asset page shows the asset and its dependencies', STEP, async () => {
+  await page.evaluate((id) => { window.location.hash = `#/asset/${encodeURIComponent(id)}`; }, ASSET_ID);
+  await page.waitForSelector('#asset-panel #asset-name');
+  await page.waitForFunction((name) => document.getElementById('asset-name')?.textContent === name, asset.name);
+  assert.equal(await page.textContent('#asset-name'), asset.name);
+  await page.waitForSelector('#upstream-table, #downstream-table');
+  const rows = await page.locator('[data-testid="dependency-row"]').count();
+  assert.ok(rows >= 1, `expected at least one upstream or downstream row, got ${rows}`);
+  const link = await page.getAttribute('[data-testid="dependency-row"] a', 'href');
+  assert.match(link, /^#\/asset\/.+/);
+  const selected = await page.evaluate(async () => (await window.rampartMap.getSource('selection').getData()).features[0]?.properties?.id);
+  assert.equal(selected, ASSET_ID);
+  await mapSettled();
+  await shot('desktop-asset');
+});
+
+test('editing shows field errors, then saves a new name', STEP, async () => {
+  await page.click('#edit-asset');
+  await page.waitForSelector('#asset-form');
+  assert.equal(await page.inputValue('input[name=name]'), asset.name);
+
+  if (asset.geometry?.type === 'Point') {
+    const lat = await page.inputValue('input[name=lat]');
+    await page.fill('input[name=lat]', '95');
+    await page.click('#save-asset');
+    await page.waitForSelector('#error-geometry:not([hidden])');
+    assert.notEqual((await page.textContent('#error-geometry')).trim(), '');
+    assert.equal(await page.getAttribute('input[name=lat]', 'aria-invalid'), 'true');
+    assert.equal(await page.isVisible('#form-error'), true);
+    await shot('desktop-asset-field-error');
+    await page.fill('input[name=lat]', lat);
+  }
+
+  newName = `${asset.name.replace(/ \[browser test \d+\]$/, '')} [browser test ${Date.now()}]`;
+  await page.fill('input[name=name]', newName);
+  await page.click('#save-asset');
+  await page.waitForSelector('#edit-asset');
+  assert.equal(await page.textContent('#asset-name'), newName);
+  assert.equal(await page.isVisible('#asset-form'), false);
+});
+
+test('after a reload the new name is shown', STEP, async () => {
+  await page.reload();
+  await page.waitForSelector('#asset-name');
+  await page.waitForFunction((name) => document.getElementById('asset-name')?.textContent === name, newName);
+  assert.equal(await page.textContent('#asset-name'), newName);
+  const stored = await page.evaluate(async (id) => (await (await fetch(`api/v1/assets/${encodeURIComponent(id)}`)).json()).name, ASSET_ID);
+  assert.equal(stored, newName);
+  await page.waitForSelector('#history .timeline-item');
+  assert.ok(await page.locator('#history .timeline-item').count() >= 1);
+});
+
+test('at tablet size (768×1024) the map and the panel are both visible', STEP, async () => {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.waitForTimeout(500);
+  await mapSettled();
+  for (const sel of ['#map', '#asset-panel', '#asset-name']) {
+    assert.equal(await page.isVisible(sel), true, `${sel} should be visible`);
+  }
+  const map = await page.locator('#map').boundingBox();
+  const panel = await page.locator('#asset-panel').boundingBox();
+  assert.ok(map.width >= 700 && map.height >= 250, `map is ${map.width}×${map.height}`);
+  assert.ok(panel.width >= 700 && panel.height >= 250, `panel is ${panel.width}×${panel.height}`);
+  assert.ok(map.y + map.height <= panel.y + 1, 'the panel is below the map');
+  assert.ok(panel.y < 1024, 'the panel starts inside the viewport');
+  await shot('tablet-asset');
+
+  await page.evaluate(() => { window.location.hash = '#/map'; });
+  await page.waitForSelector('#browse-panel #filter-sector');
+  await page.waitForFunction(() => Number(document.body.dataset.mapFeatures) > 0);
+  await mapSettled();
+  assert.equal(await page.isVisible('#map'), true);
+  assert.equal(await page.isVisible('#filter-sector'), true);
+  await shot('tablet-map');
+});
+
+test('no uncaught errors in the page', () => {
+  assert.deepEqual(pageErrors, []);
+});

@@ -1,0 +1,146 @@
+// Rampart web app: session start-up and the hash router
+// (#/login, #/map, #/asset/{id}, #/new, #/users).
+import { showAsset, showNewAsset } from './asset.js';
+import { createBrowse } from './browse.js';
+import { assignSectorColors } from './colors.js';
+import { h, replace } from './dom.js';
+import { renderHeader, setActiveNav } from './header.js';
+import { createLegend } from './legend.js';
+import { showLogin } from './login.js';
+import { createMap } from './map.js';
+import { getMeta, loadMeta } from './meta.js';
+import { currentUser, forget, isAdmin, logout, restore } from './session.js';
+import { showUsers } from './users.js';
+
+const byId = (id) => document.getElementById(id);
+const VIEWS = ['login-view', 'workspace', 'users-view'];
+const AFTER_LOGIN = 'rampart.afterLogin';
+
+let mapView = null;
+let browse = null;
+
+function parseHash() {
+  const parts = (window.location.hash || '').replace(/^#\/?/, '').split('/');
+  return { name: parts[0] || 'map', arg: parts.slice(1).map(decodeURIComponent).join('/') };
+}
+
+function showOnly(id) {
+  for (const v of VIEWS) byId(v).hidden = v !== id;
+  document.body.dataset.view = id;
+}
+
+/** The map and the side panel are built once, the first time they are shown. */
+async function ensureWorkspace() {
+  if (mapView) {
+    mapView.resize();
+    return;
+  }
+  browse = createBrowse(byId('browse-panel'), { onFilters: (v) => mapView?.setFilters(v) });
+  byId('map-wrap').append(createLegend());
+  mapView = await createMap(byId('map'), {
+    onAsset: (id) => { window.location.hash = `#/asset/${encodeURIComponent(id)}`; },
+    onData: (d) => browse.update(d, !byId('browse-panel').hidden),
+    onLoading: (busy) => { byId('map-loading').hidden = !busy; },
+    onError: (e) => browse.error(e),
+  });
+}
+
+function showPanel(which) {
+  byId('browse-panel').hidden = which !== 'browse';
+  byId('asset-panel').hidden = which !== 'asset';
+}
+
+async function route() {
+  const r = parseHash();
+  if (!currentUser()) {
+    if (r.name !== 'login') {
+      sessionStorage.setItem(AFTER_LOGIN, window.location.hash);
+      window.history.replaceState(null, '', '#/login');
+    }
+    byId('topbar').hidden = true;
+    showOnly('login-view');
+    document.title = 'Sign in · Rampart';
+    showLogin(byId('login-view'), () => window.location.reload());
+    return;
+  }
+  setActiveNav(byId('topbar'), r.name === 'asset' || r.name === 'new' ? 'map' : r.name);
+  switch (r.name) {
+    case 'login':
+      window.location.hash = '#/map';
+      return;
+    case 'users':
+      if (!isAdmin()) {
+        window.location.hash = '#/map';
+        return;
+      }
+      showOnly('users-view');
+      document.title = 'Users · Rampart';
+      await showUsers(byId('users-view'));
+      return;
+    case 'asset':
+      showOnly('workspace');
+      showPanel('asset');
+      await ensureWorkspace();
+      document.title = `${r.arg} · Rampart`;
+      await showAsset(byId('asset-panel'), r.arg, mapView);
+      if (parseHash().arg === r.arg) document.title = `${byId('asset-name')?.textContent || r.arg} · Rampart`;
+      return;
+    case 'new':
+      showOnly('workspace');
+      showPanel('asset');
+      await ensureWorkspace();
+      document.title = 'New asset · Rampart';
+      showNewAsset(byId('asset-panel'), mapView);
+      return;
+    default:
+      showOnly('workspace');
+      showPanel('browse');
+      document.title = 'Registry map · Rampart';
+      await ensureWorkspace();
+      mapView.clearAsset();
+      browse.refreshList();
+  }
+}
+
+async function start() {
+  window.addEventListener('rampart:unauthorized', () => {
+    // The session ended (expired or revoked): sign in again and come back here.
+    forget();
+    sessionStorage.setItem(AFTER_LOGIN, window.location.hash);
+    window.location.hash = '#/login';
+    window.location.reload();
+  });
+  try {
+    if (await restore()) {
+      await loadMeta();
+      assignSectorColors(getMeta().sectors);
+      renderHeader(byId('topbar'), {
+        onLogout: async () => {
+          try {
+            await logout();
+          } finally {
+            window.location.hash = '#/login';
+            window.location.reload();
+          }
+        },
+      });
+      const after = sessionStorage.getItem(AFTER_LOGIN);
+      sessionStorage.removeItem(AFTER_LOGIN);
+      const r = parseHash();
+      if (r.name === 'login') window.history.replaceState(null, '', after && !after.startsWith('#/login') ? after : '#/map');
+    }
+  } catch (e) {
+    showOnly('login-view');
+    replace(byId('login-view'), h('div', { class: 'login-page' }, h('div', { class: 'login-card' },
+      h('div', { class: 'login-brand' }, 'Rampart'),
+      h('div', { class: 'form-error', role: 'alert' }, `The server could not be reached: ${e.message}`),
+      h('button', { type: 'button', class: 'btn', onclick: () => window.location.reload() }, 'Try again'))));
+    return;
+  } finally {
+    byId('boot')?.remove();
+  }
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();

@@ -1,0 +1,26 @@
+// Header bar: product name, navigation, signed-in user and sign-out.
+import { h, replace } from './dom.js';
+import { roleLabel } from './meta.js';
+import { currentUser, isAdmin } from './session.js';
+
+export function renderHeader(header, { onLogout }) {
+  const user = currentUser();
+  const link = (href, id, text) => h('a', { href, id, class: 'nav-link' }, text);
+  replace(header,
+    h('a', { class: 'brand', href: '#/map' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'Rampart'),
+    h('nav', { class: 'nav', 'aria-label': 'Main' },
+      link('#/map', 'nav-map', 'Registry map'),
+      isAdmin() ? link('#/users', 'nav-users', 'Users') : null),
+    h('div', { class: 'user-box' },
+      h('span', { class: 'user-name', id: 'user-name' }, user.username),
+      h('span', { class: 'role-badge', id: 'user-role' }, roleLabel(user.role)),
+      h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'logout', onclick: onLogout }, 'Sign out')));
+  header.hidden = false;
+}
+
+/** Mark the navigation link of the current page. */
+export function setActiveNav(header, route) {
+  for (const a of header.querySelectorAll('.nav-link')) {
+    a.classList.toggle('active', a.id === `nav-${route}`);
+  }
+}
