@@ -2,7 +2,7 @@
 // shown next to the fields.
 import { enc, post, put } from './api.js';
 import { h, replace, select } from './dom.js';
-import { getMeta, kindLabel, subsectorsOf } from './meta.js';
+import { getMeta, kindLabel, organisations, subsectorsOf } from './meta.js';
 
 const NUMBERS = {
   people_served: { label: 'People served', int: true, hint: 'service population' },
@@ -70,6 +70,16 @@ export function assetForm(asset, { onSaved, onCancel, onConflict }) {
   category.value = a.category ?? '';
   const country = select({ name: 'country' }, m.countries.map((c) => ({ value: c.code, label: `${c.name} (${c.code})` })), '— choose —');
   country.value = a.country ?? '';
+  const operator = h('select', { name: 'operator_id' });
+  const fillOperators = (orgs) => {
+    const list = [...orgs.values()].sort((x, y) => x.name.localeCompare(y.name));
+    if (a.operator_id && !orgs.has(a.operator_id)) list.unshift({ id: a.operator_id, name: a.operator_id });
+    replace(operator, h('option', { value: '' }, '— none —'),
+      list.map((o) => h('option', { value: o.id }, o.country ? `${o.name} (${o.country})` : o.name)));
+    operator.value = a.operator_id ?? '';
+  };
+  fillOperators(new Map());
+  organisations().then(fillOperators);
   const numbers = Object.fromEntries(Object.keys(NUMBERS).map((k) => [k, numberInput(k, a[k])]));
   const lonInput = numberInput('lon', lon);
   const latInput = numberInput('lat', lat);
@@ -97,7 +107,8 @@ export function assetForm(asset, { onSaved, onCancel, onConflict }) {
     field('name', 'Name', name),
     h('div', { class: 'form-row' }, field('kind', 'Kind', kind), field('country', 'Country', country)),
     h('div', { class: 'form-row' }, field('sector', 'Sector', sector), field('subsector', 'Subsector', subsector)),
-    field('category', 'Public-space category', category),
+    h('div', { class: 'form-row' },
+      field('category', 'Public-space category', category), field('operator_id', 'Operator', operator)),
     h('div', { class: 'form-row' },
       ...Object.entries(NUMBERS).map(([k, d]) => field(k, d.label, numbers[k], d.hint))),
     location,
@@ -162,6 +173,7 @@ export function assetForm(asset, { onSaved, onCancel, onConflict }) {
     body.subsector = subsector.value || null;
     body.category = category.value || null;
     body.country = country.value || null;
+    body.operator_id = operator.value || null;
     for (const [k, d] of Object.entries(NUMBERS)) body[k] = num(numbers[k], k, d.int);
     if (isPoint) {
       const x = num(lonInput, 'geometry.coordinates', false);
