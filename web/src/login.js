@@ -35,7 +35,7 @@ export function showLogin(view, onDone) {
       error.textContent = err.status === 401
         ? 'Wrong username or password.'
         : err.status === 429
-          ? `Too many sign-in attempts. ${err.problem?.detail || 'Wait a few minutes and try again.'}`
+          ? err.problem?.detail || 'Too many sign-in attempts. Wait a few minutes and try again.'
           : err.message;
       error.hidden = false;
       password.value = '';
