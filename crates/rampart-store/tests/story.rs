@@ -1,0 +1,178 @@
+//! One storage story, told on SQLite and on PostgreSQL: the backends must agree.
+
+use rampart_core::*;
+use rampart_store::test_support::fresh;
+use rampart_store::{AssetFilter, Backend, MapItem, NewUser, Store, StoreError};
+use serde_json::{json, Value};
+
+fn parse<T>(v: Value, f: fn(&serde_json::Map<String, Value>) -> Result<T, Invalid>) -> T {
+    f(v.as_object().expect("object")).expect("valid test value")
+}
+
+fn asset(id: &str, name: &str, country: &str, sector: &str, lon: f64, lat: f64, operator: &str) -> Asset {
+    parse(
+        json!({"id": id, "name": name, "sector": sector, "country": country, "operator_id": operator,
+               "geometry": {"type": "Point", "coordinates": [lon, lat]}, "people_served": 1000}),
+        Asset::from_json,
+    )
+}
+
+fn dep(supplier: &str, dependent: &str, service: &str) -> Dependency {
+    parse(json!({"supplier_id": supplier, "dependent_id": dependent, "service": service, "k": 1, "n": 2, "buffer_hours": 24}), Dependency::from_json)
+}
+
+async fn story(store: Store) {
+    // Organisations.
+    for (id, kind, country) in [("fi-authority", "authority", Some("FI")), ("fi-op-grid", "operator", Some("FI")), ("ee-op-grid", "operator", Some("EE"))] {
+        store.put_organisation(&parse(json!({"id": id, "name": id, "kind": kind, "country": country}), Organisation::from_json)).await.expect("org");
+    }
+    assert_eq!(store.list_organisations().await.expect("orgs").len(), 3);
+
+    // Assets: create, read, duplicate, unknown operator.
+    let sub = asset("FI-SUB-1", "Helsinki substation", "FI", "energy", 24.94, 60.17, "fi-op-grid");
+    store.create_asset(&sub, "ana", 1_000).await.expect("create");
+    let got = store.get_asset(&sub.id).await.expect("get").expect("exists");
+    assert_eq!((got.asset.clone(), got.version, got.updated_by.as_str()), (sub.clone(), 1, "ana"));
+    match store.create_asset(&sub, "ana", 1_001).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "an asset with id \"FI-SUB-1\" already exists"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let orphan = asset("FI-X", "x", "FI", "energy", 25.0, 60.0, "nobody");
+    match store.create_asset(&orphan, "ana", 1_002).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.to_string(), "operator_id: no organisation with id \"nobody\""),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+
+    // A bulk load of more assets, dependencies and a cross-border link.
+    let hospital = asset("FI-HOS-1", "Meilahti hospital", "FI", "health", 24.90, 60.19, "fi-op-grid");
+    let water = asset("FI-WAT-1", "Pitkäkoski water works", "FI", "drinking_water", 24.98, 60.25, "fi-op-grid");
+    let tallinn = asset("EE-SUB-1", "Tallinn substation", "EE", "energy", 24.75, 59.44, "ee-op-grid");
+    let mut w = store.bulk_writer("loader", "import", 2_000).await.expect("writer");
+    w.assets(&[hospital.clone(), water.clone(), tallinn.clone()]).await.expect("assets");
+    w.dependencies(&[dep("FI-SUB-1", "FI-HOS-1", "electricity"), dep("FI-WAT-1", "FI-HOS-1", "water"), dep("FI-SUB-1", "FI-WAT-1", "electricity")])
+        .await
+        .expect("deps");
+    w.links(&[parse(json!({"network": "grid", "from_id": "EE-SUB-1", "to_id": "FI-SUB-1", "capacity": 1016, "length_km": 170}), NetworkLink::from_json)])
+        .await
+        .expect("links");
+    let counts = w.commit().await.expect("commit");
+    assert_eq!((counts.assets, counts.dependencies, counts.links), (3, 3, 1));
+
+    // A load that fails half-way changes nothing.
+    let mut w = store.bulk_writer("loader", "import", 3_000).await.expect("writer");
+    w.assets(&[asset("FI-NEW-1", "new", "FI", "energy", 25.0, 60.0, "fi-op-grid")]).await.expect("first batch");
+    match w.assets(&[asset("FI-HOS-1", "again", "FI", "health", 25.0, 60.0, "fi-op-grid")]).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "an asset with id \"FI-HOS-1\" already exists"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    drop(w);
+    assert_eq!(store.get_asset(&AssetId::parse("FI-NEW-1").expect("id")).await.expect("get"), None);
+
+    // Lists: scope, filters, bounding box (indexed), cursor pagination.
+    let all = Scope::All;
+    let fi = Scope::Country(CountryCode::parse("FI").expect("FI"));
+    assert_eq!(store.count_assets(&AssetFilter::default(), &all).await.expect("count"), 4);
+    assert_eq!(store.count_assets(&AssetFilter::default(), &fi).await.expect("count"), 3);
+    assert_eq!(store.count_assets(&AssetFilter::default(), &Scope::Operator(OrgId::parse("ee-op-grid").expect("id"))).await.expect("count"), 1);
+    assert_eq!(store.count_assets(&AssetFilter::default(), &Scope::Nothing).await.expect("count"), 0);
+    let helsinki = AssetFilter { bbox: Some(BBox::parse("24.85,60.10,24.96,60.20").expect("bbox")), ..Default::default() };
+    let page = store.list_assets(&helsinki, &all, 10, None).await.expect("list");
+    let ids: Vec<String> = page.items.iter().map(|a| a.asset.id.to_string()).collect();
+    assert_eq!(ids, vec!["FI-HOS-1", "FI-SUB-1"]);
+    let energy = AssetFilter { sector: Some(Sector::Energy), ..Default::default() };
+    let p1 = store.list_assets(&energy, &all, 1, None).await.expect("page 1");
+    assert_eq!((p1.items[0].asset.id.as_str(), p1.next_cursor.as_deref()), ("EE-SUB-1", Some("EE-SUB-1")));
+    let p2 = store.list_assets(&energy, &all, 1, p1.next_cursor.as_deref()).await.expect("page 2");
+    assert_eq!((p2.items[0].asset.id.as_str(), p2.next_cursor), ("FI-SUB-1", None));
+    let text = AssetFilter { text: Some("MEILAHTI".into()), ..Default::default() };
+    assert_eq!(store.count_assets(&text, &all).await.expect("count"), 1);
+    let percent = AssetFilter { text: Some("%".into()), ..Default::default() };
+    assert_eq!(store.count_assets(&percent, &all).await.expect("count"), 0);
+
+    // The map: points when few, grid cells when many.
+    let europe = AssetFilter { bbox: Some(BBox::parse("20,55,30,65").expect("bbox")), ..Default::default() };
+    let points = store.map_items(&europe, &all, 10, 8).await.expect("map");
+    assert_eq!(points.len(), 4);
+    assert!(matches!(&points[0], MapItem::Asset { id, .. } if id == "EE-SUB-1"));
+    let cells = store.map_items(&europe, &all, 2, 8).await.expect("map");
+    let counts: Vec<i64> = cells.iter().map(|c| match c { MapItem::Cluster(c) => c.count, _ => 0 }).collect();
+    assert_eq!(counts.iter().sum::<i64>(), 4);
+    assert_eq!(counts.len(), 2, "Tallinn in one cell, the Helsinki assets in another: {counts:?}");
+
+    // Update with optimistic concurrency; history records who changed what.
+    let mut renamed = sub.clone();
+    renamed.name = "Helsinki Central substation".into();
+    let updated = store.update_asset(&renamed, Some(1), |_| Ok(()), "ben", 4_000).await.expect("update");
+    assert_eq!(updated.version, 2);
+    match store.update_asset(&renamed, Some(1), |_| Ok(()), "cem", 4_001).await {
+        Err(StoreError::Conflict(m)) => assert!(m.starts_with("asset FI-SUB-1 was changed by ben (now version 2"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let refused = store.update_asset(&renamed, None, |_| Err(StoreError::NotFound("asset FI-SUB-1".into())), "eve", 4_002).await;
+    assert!(matches!(refused, Err(StoreError::NotFound(_))));
+    let history = store.asset_history(&sub.id, 10).await.expect("history");
+    let actions: Vec<(&str, &str)> = history.iter().map(|h| (h.action.as_str(), h.actor.as_str())).collect();
+    assert_eq!(actions, vec![("update", "ben"), ("create", "ana")]);
+    assert_eq!(history[0].changes, json!({"name": {"from": "Helsinki substation", "to": "Helsinki Central substation"}}));
+
+    // Upstream and downstream.
+    let up = store.neighbourhood(&hospital.id, true, 3).await.expect("upstream");
+    let mut up_ids: Vec<String> = up.assets.iter().map(|a| a.asset.id.to_string()).collect();
+    up_ids.sort();
+    assert_eq!(up_ids, vec!["FI-SUB-1", "FI-WAT-1"]);
+    assert_eq!(up.dependencies.len(), 3, "hospital <- substation, hospital <- water <- substation");
+    let down = store.neighbourhood(&sub.id, false, 1).await.expect("downstream");
+    assert_eq!(down.dependencies.len(), 2);
+    let deps = store.list_dependencies(Some(&hospital.id), 10, None).await.expect("deps");
+    assert_eq!(deps.items.len(), 2);
+    match store.create_dependency(&dep("FI-SUB-1", "NOWHERE", "electricity"), "ana", 5_000).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.to_string(), "dependent_id: no asset with id \"NOWHERE\""),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    match store.create_dependency(&dep("FI-SUB-1", "FI-HOS-1", "electricity"), "ana", 5_000).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "FI-HOS-1 already depends on FI-SUB-1 for electricity"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+
+    // Deleting an asset removes its dependencies and links and keeps its history.
+    store.delete_asset(&sub.id, |_| Ok(()), "ana", 6_000).await.expect("delete");
+    assert_eq!(store.list_dependencies(None, 10, None).await.expect("deps").items.len(), 1);
+    assert_eq!(store.list_links(None, 10, None).await.expect("links").items.len(), 0);
+    assert_eq!(store.asset_history(&sub.id, 10).await.expect("history")[0].action, "delete");
+
+    // Accounts: users, sessions, tokens, failed logins.
+    let username = Username::parse("ana").expect("name");
+    let org = OrgId::parse("fi-authority").expect("org");
+    store.create_user(&NewUser { username: &username, password_hash: "$argon2id$x", role: Role::Analyst, organisation_id: &org }, 7_000).await.expect("user");
+    assert!(matches!(
+        store.create_user(&NewUser { username: &username, password_hash: "h", role: Role::Viewer, organisation_id: &org }, 7_001).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let p = store.principal("ana").await.expect("principal").expect("enabled");
+    assert_eq!((p.role, p.read_scope()), (Role::Analyst, fi.clone()));
+    store.create_session("hash1", "ana", "csrf1", 8_000, 9_000).await.expect("session");
+    assert_eq!(store.session("hash1", 8_500).await.expect("session").map(|(p, c)| (p.username.to_string(), c)), Some(("ana".into(), "csrf1".into())));
+    assert_eq!(store.session("hash1", 9_000).await.expect("session"), None, "expired");
+    store.create_session("hash2", "ana", "csrf2", 8_000, 99_000).await.expect("session");
+    store.create_api_token("tok1", "ana", "script", 8_000, None).await.expect("token");
+    assert!(store.api_token("tok1", 50_000).await.expect("token").is_some());
+    store.update_user(&username, None, None, Some(true)).await.expect("disable");
+    assert_eq!(store.session("hash2", 8_500).await.expect("session"), None, "disabling ends sessions");
+    assert_eq!(store.api_token("tok1", 50_000).await.expect("token"), None, "disabled users' tokens stop working");
+    for t in [10, 20, 30] {
+        store.record_login_failure("ana", t).await.expect("failure");
+    }
+    assert_eq!(store.login_failures_since("ana", 15).await.expect("count"), 2);
+}
+
+#[tokio::test]
+async fn story_on_sqlite() {
+    let db = fresh(Backend::Sqlite).await;
+    story(db.store.clone()).await;
+}
+
+#[tokio::test]
+async fn story_on_postgres() {
+    let db = fresh(Backend::Postgres).await;
+    story(db.store.clone()).await;
+}
