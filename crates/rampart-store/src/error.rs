@@ -12,6 +12,9 @@ pub enum StoreError {
     /// store checks (a dependency on a missing asset).
     #[error("{0}")]
     Invalid(Invalid),
+    /// The caller's access check refused the change (see `update_asset`).
+    #[error("{0}")]
+    Refused(String),
     #[error("configuration: {0}")]
     Config(String),
     #[error("database error: {0}")]

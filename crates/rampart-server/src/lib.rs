@@ -1,0 +1,175 @@
+//! Rampart's HTTP face: the JSON API under `/api/v1`, the web app's files, `/health`
+//! and `/metrics`. This is the only crate that knows HTTP. The server is a library:
+//! [`launch`] serves a [`Router`] on a listener the caller bound, so tests bind
+//! `127.0.0.1:0`.
+//!
+//! Invariants: every route but `/health` and the web app's static files requires an
+//! authenticated [`auth::Auth`]; what a caller may see is decided by
+//! `rampart_core::access` and applied in the store's queries; errors leave through
+//! [`error::ApiError`] only.
+
+pub mod assets;
+pub mod auth;
+pub mod clock;
+pub mod directory;
+pub mod error;
+pub mod json;
+pub mod meta;
+mod metrics;
+pub mod network;
+mod openapi;
+mod web;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use clock::Clock;
+use rampart_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use openapi::openapi_json;
+
+/// Server settings that are not about where to listen.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark the session cookie `Secure` (browsers still send it to http://localhost).
+    pub secure_cookies: bool,
+    /// How long a login lasts.
+    pub session_hours: i64,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024 }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+    /// Verified against when a login names an unknown user (equal timing).
+    pub dummy_hash: String,
+    metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        AppState {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            dummy_hash: auth::dummy_hash(),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC.
+pub fn rfc3339(ms: i64) -> String {
+    let t = std::time::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    use axum::routing::post;
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/tokens", post(auth::create_token))
+        .route("/meta", get(meta::meta))
+        .route("/map", get(assets::map))
+        .route("/assets", get(assets::list).post(assets::create))
+        .route("/assets.geojson", get(assets::list_geojson))
+        .route("/assets/{id}", get(assets::get).put(assets::update).delete(assets::delete))
+        .route("/assets/{id}/history", get(assets::history))
+        .route("/assets/{id}/upstream", get(network::upstream))
+        .route("/assets/{id}/downstream", get(network::downstream))
+        .route("/dependencies", get(network::list_dependencies).post(network::create_dependency))
+        .route(
+            "/dependencies/{id}",
+            get(network::get_dependency).put(network::update_dependency).delete(network::delete_dependency),
+        )
+        .route("/links", get(network::list_links).post(network::create_link))
+        .route("/links/{id}", get(network::get_link).delete(network::delete_link))
+        .route("/organisations", get(directory::list_organisations).post(directory::create_organisation))
+        .route(
+            "/organisations/{id}",
+            get(directory::get_organisation).put(directory::update_organisation).delete(directory::delete_organisation),
+        )
+        .route("/users", get(directory::list_users).post(directory::create_user))
+        .route("/users/{username}", get(directory::get_user).patch(directory::update_user))
+        .route("/openapi.json", get(openapi::serve))
+        .fallback(api_not_found);
+
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/health", get(health))
+        .route("/metrics", get(metrics::serve))
+        .fallback(web::serve)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(security_headers())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+fn security_headers() -> tower::layer::util::Stack<
+    SetResponseHeaderLayer<HeaderValue>,
+    tower::layer::util::Stack<SetResponseHeaderLayer<HeaderValue>, tower::layer::util::Stack<SetResponseHeaderLayer<HeaderValue>, SetResponseHeaderLayer<HeaderValue>>>,
+> {
+    let csp = "default-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    tower::layer::util::Stack::new(
+        SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)),
+        tower::layer::util::Stack::new(
+            SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            tower::layer::util::Stack::new(
+                SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+                SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+            ),
+        ),
+    )
+}
+
+async fn api_not_found() -> Response {
+    error::ApiError::NotFound("this API path".into()).into_response()
+}
+
+/// Liveness and database reachability; the only route without authentication.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unreachable"}))).into_response()
+        }
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then finishes
+/// the requests in flight.
+pub async fn launch(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,43 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use crate::auth::Auth;
+use crate::{assets, auth, directory, meta, network};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rampart API", description = "The registry of critical infrastructure and public spaces: assets, dependencies, network links, organisations and users. Errors are RFC 9457 problem documents."),
+    paths(
+        auth::login, auth::logout, auth::me, auth::create_token, meta::meta,
+        assets::list, assets::list_geojson, assets::map, assets::get, assets::create, assets::update, assets::delete, assets::history,
+        network::upstream, network::downstream,
+        network::list_dependencies, network::create_dependency, network::get_dependency, network::update_dependency, network::delete_dependency,
+        network::list_links, network::create_link, network::get_link, network::delete_link,
+        directory::list_organisations, directory::get_organisation, directory::create_organisation, directory::update_organisation, directory::delete_organisation,
+        directory::list_users, directory::create_user, directory::get_user, directory::update_user,
+    ),
+    modifiers(&Security),
+    security(("session" = []), ("token" = [])),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))));
+        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The document as JSON text.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into())
+}
+
+pub async fn serve(_auth: Auth) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
