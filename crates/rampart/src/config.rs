@@ -1,0 +1,157 @@
+//! Configuration: command-line flags, then `RAMPART_…` environment variables, then
+//! the TOML file (`--config`, or `rampart.toml` in the working directory when present),
+//! then secure defaults.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file's keys; every one optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub session_hours: Option<i64>,
+    pub max_body_mb: Option<usize>,
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(explicit: Option<&Path>) -> Result<FileConfig> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None if Path::new("rampart.toml").exists() => PathBuf::from("rampart.toml"),
+            None => return Ok(FileConfig::default()),
+        };
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading the configuration file {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub bind: String,
+    pub secure_cookies: bool,
+    pub session_hours: i64,
+    pub max_body_mb: usize,
+    pub json_logs: bool,
+}
+
+/// Values given on the command line or in the environment (clap reads both).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Database: `sqlite://PATH` (default: rampart.db in the data directory) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "RAMPART_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Folder for the embedded database and demo files [default: .rampart].
+    #[arg(long, env = "RAMPART_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// TOML configuration file [default: rampart.toml when present].
+    #[arg(long, env = "RAMPART_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "RAMPART_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+}
+
+/// Flags of commands that serve HTTP.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct ServeOverrides {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "RAMPART_BIND")]
+    pub bind: Option<String>,
+    /// Mark the session cookie Secure [default: true]. Browsers accept Secure cookies from http://localhost and 127.0.0.1.
+    #[arg(long, env = "RAMPART_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+    /// Hours a login lasts [default: 12].
+    #[arg(long, env = "RAMPART_SESSION_HOURS")]
+    pub session_hours: Option<i64>,
+}
+
+impl Config {
+    pub fn resolve(o: &Overrides, s: &ServeOverrides) -> Result<Config> {
+        let f = FileConfig::load(o.config.as_deref())?;
+        let data_dir = o.data_dir.clone().or(f.data_dir).unwrap_or_else(|| PathBuf::from(".rampart"));
+        let database_url = match o.database_url.clone().or(f.database_url) {
+            Some(url) => url,
+            None => {
+                std::fs::create_dir_all(&data_dir).with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+                format!("sqlite://{}", data_dir.join("rampart.db").display())
+            }
+        };
+        let log_format = o.log_format.clone().or(f.log_format).unwrap_or_else(|| "text".into());
+        if log_format != "text" && log_format != "json" {
+            bail!("log_format must be \"text\" or \"json\", found {log_format:?}");
+        }
+        let session_hours = s.session_hours.or(f.session_hours).unwrap_or(12);
+        if !(1..=24 * 30).contains(&session_hours) {
+            bail!("session_hours must be from 1 to 720, found {session_hours}");
+        }
+        Ok(Config {
+            database_url,
+            data_dir,
+            bind: s.bind.clone().or(f.bind).unwrap_or_else(|| "127.0.0.1:8080".into()),
+            secure_cookies: s.secure_cookies.or(f.secure_cookies).unwrap_or(true),
+            session_hours,
+            max_body_mb: f.max_body_mb.unwrap_or(2),
+            json_logs: log_format == "json",
+        })
+    }
+
+    /// The database URL with any password replaced, for logs.
+    pub fn redacted_database_url(&self) -> String {
+        redact(&self.database_url)
+    }
+}
+
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(redact("postgres://rampart:s3cret@db.example:5432/rampart"), "postgres://rampart:***@db.example:5432/rampart");
+        assert_eq!(redact("postgres://rampart@db/rampart"), "postgres://rampart@db/rampart");
+        assert_eq!(redact("sqlite://.rampart/rampart.db"), "sqlite://.rampart/rampart.db");
+    }
+
+    #[test]
+    fn file_keys_are_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rampart.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nsesion_hours = 3\n").expect("write");
+        let err = FileConfig::load(Some(&path)).expect_err("typo must be refused").to_string();
+        assert!(err.contains("unknown field `sesion_hours`"), "{err}");
+    }
+
+    #[test]
+    fn flags_beat_the_file_and_defaults_are_secure() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rampart.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nsession_hours = 3\n").expect("write");
+        let o = Overrides { config: Some(path), data_dir: Some(dir.path().into()), ..Default::default() };
+        let c = Config::resolve(&o, &ServeOverrides { session_hours: Some(5), ..Default::default() }).expect("config");
+        assert_eq!((c.bind.as_str(), c.session_hours, c.secure_cookies), ("0.0.0.0:9000", 5, true));
+        let c = Config::resolve(&Overrides { data_dir: Some(dir.path().into()), ..Default::default() }, &ServeOverrides::default()).expect("config");
+        assert_eq!(c.bind, "127.0.0.1:8080");
+    }
+}

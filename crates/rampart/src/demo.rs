@@ -1,0 +1,117 @@
+//! The demo registry: generated assets of Europe plus one user per role.
+
+use crate::config::Config;
+use anyhow::{anyhow, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rampart_core::{OrgId, Role, Scope, Username};
+use rampart_gen::{Chunk, GenConfig, Stats};
+use rampart_server::clock::{Clock, SystemClock};
+use rampart_store::{AssetFilter, NewUser, Store};
+use rand::Rng;
+
+/// A 20-character password from an unambiguous alphabet (about 115 bits).
+pub fn generated_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+fn bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} chunks, {elapsed} (eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Generates a registry into the store in one transaction, with a progress bar.
+pub async fn load_generated(store: &Store, assets: u64, seed: u64) -> Result<Stats> {
+    if !(10_000..=10_000_000).contains(&assets) {
+        anyhow::bail!("--assets must be from 10000 to 10000000, found {assets}");
+    }
+    let cfg = GenConfig::new(assets, seed);
+    let progress = bar(rampart_gen::chunk_count(&cfg) as u64, "generating");
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let generator = tokio::task::spawn_blocking(move || {
+        rampart_gen::generate(&cfg, |chunk| tx.blocking_send(chunk).map_err(|_| "the database writer stopped"))
+    });
+    let mut writer = store.bulk_writer("generator", "generate", SystemClock.now_ms()).await?;
+    while let Some(chunk) = rx.recv().await {
+        writer.organisations(&chunk.organisations).await?;
+        writer.assets(&chunk.assets).await?;
+        writer.dependencies(&chunk.dependencies).await?;
+        writer.links(&chunk.links).await?;
+        progress.inc(1);
+    }
+    let stats = generator.await.context("the generator panicked")?.map_err(|e| anyhow!(e))?;
+    progress.set_message("committing");
+    writer.commit().await?;
+    progress.finish_with_message("generated");
+    Ok(stats)
+}
+
+/// The demo's users: one per role, in organisations of the generated registry.
+const DEMO_USERS: [(&str, Role, &str); 5] = [
+    ("admin", Role::Admin, rampart_gen::EU_BODY),
+    ("analyst.de", Role::Analyst, "de-authority"),
+    ("assessor.fr", Role::Assessor, "fr-authority"),
+    ("viewer.eu", Role::Viewer, rampart_gen::EU_BODY),
+    ("operator.de", Role::Operator, ""),
+];
+
+/// Seeds the demo registry and users unless the database already has assets, and
+/// prints how to log in.
+pub async fn seed_if_empty(store: &Store, config: &Config, assets: u64, seed: u64) -> Result<()> {
+    let credentials = config.data_dir.join("demo-credentials.txt");
+    if store.count_assets(&AssetFilter::default(), &Scope::All).await? == 0 {
+        println!("Seeding a demo registry of Europe with {assets} assets (seed {seed}) …");
+        let stats = load_generated(store, assets, seed).await?;
+        println!(
+            "{} assets, {} dependencies, {} network links ({} cross-border) in {} countries",
+            stats.assets, stats.dependencies, stats.links, stats.cross_border_links, stats.countries
+        );
+        // The operator account belongs to the operator of the first German substation.
+        let sub = store
+            .list_assets(&AssetFilter { country: rampart_core::CountryCode::parse("DE").ok(), sector: Some(rampart_core::Sector::Energy), ..Default::default() }, &Scope::All, 1, None)
+            .await?;
+        let operator_org = sub.items.first().and_then(|a| a.asset.operator_id.clone()).ok_or_else(|| anyhow!("the demo registry has no German energy operator"))?;
+        let mut lines = vec!["# Rampart demo accounts (created with the demo database)".to_string()];
+        for (name, role, org) in DEMO_USERS {
+            let org = if org.is_empty() { operator_org.clone() } else { OrgId::parse(org).map_err(|e| anyhow!("{e}"))? };
+            let pw = generated_password();
+            let hash = rampart_server::auth::hash_password(pw.clone()).await.map_err(|e| anyhow!("{e}"))?;
+            let username = Username::parse(name).map_err(|e| anyhow!("{e}"))?;
+            store
+                .create_user(&NewUser { username: &username, password_hash: &hash, role, organisation_id: &org }, SystemClock.now_ms())
+                .await?;
+            lines.push(format!("{name:<12} {pw}   ({}, {org})", role.key()));
+        }
+        write_private(&credentials, &(lines.join("\n") + "\n"))?;
+    }
+    match std::fs::read_to_string(&credentials) {
+        Ok(text) => {
+            println!("\nLog in at http://{} with one of these accounts (also in {}):", config.bind, credentials.display());
+            for line in text.lines().filter(|l| !l.starts_with('#')) {
+                println!("  {line}");
+            }
+            println!();
+        }
+        Err(_) => println!("The database already had assets; use `rampart user add` to create an account."),
+    }
+    Ok(())
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path).with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! `rampart`: the registry's web app, JSON API and command line in one binary.
+
+mod config;
+mod demo;
+
+use anyhow::{anyhow, Context, Result};
+use clap::{Parser, Subcommand};
+use config::{Config, Overrides, ServeOverrides};
+use rampart_core::{OrgId, Organisation, Role, Username};
+use rampart_server::clock::{Clock, SystemClock};
+use rampart_store::{NewUser, Store, StoreOptions};
+use std::io::Read;
+use std::sync::Arc;
+
+/// Rampart — identify, map and network critical infrastructure and public spaces.
+///
+/// Configuration comes from flags, then RAMPART_* environment variables (e.g.
+/// RAMPART_DATABASE_URL, RAMPART_BIND), then a TOML file (--config, or rampart.toml in
+/// the working directory), then defaults: SQLite in ./.rampart, listening on 127.0.0.1:8080.
+#[derive(Parser)]
+#[command(name = "rampart", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Overrides,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and the JSON API.
+    Serve {
+        #[command(flatten)]
+        serve: ServeOverrides,
+    },
+    /// Seed a demo registry of Europe if the database has no assets, print how to log in, then serve.
+    Demo {
+        #[command(flatten)]
+        serve: ServeOverrides,
+        /// Assets in the demo registry.
+        #[arg(long, default_value_t = 300_000)]
+        assets: u64,
+        /// Seed of the generator: the same seed gives the same registry.
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+    },
+    /// Generate a synthetic registry of Europe (real borders and cities, plausible infrastructure) into the database.
+    Generate {
+        /// Number of assets, 10 thousand to 10 million.
+        #[arg(long, default_value_t = 100_000)]
+        assets: u64,
+        /// Seed: the same seed gives the same registry.
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+    },
+    /// Apply database migrations and exit (serve and demo also migrate at start).
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage organisations (authorities, operators, EU bodies, networks).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. Without --password-stdin a strong password is generated and printed once.
+    Add {
+        username: String,
+        /// admin, analyst, assessor, operator or viewer.
+        #[arg(long)]
+        role: String,
+        /// The user's organisation id (see `rampart org list`).
+        #[arg(long)]
+        org: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (ends their sessions). Without --password-stdin one is generated and printed once.
+    SetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role.
+    SetRole { username: String, role: String },
+    /// Disable a user (ends their sessions).
+    Disable { username: String },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add or update an organisation.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// authority, operator, eu_body or network.
+        #[arg(long)]
+        kind: String,
+        /// ISO 3166-1 alpha-2 country (required for authorities and operators).
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// List organisations.
+    List,
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let serve_flags = match &cli.command {
+        Command::Serve { serve } | Command::Demo { serve, .. } => serve.clone(),
+        _ => ServeOverrides::default(),
+    };
+    let config = Config::resolve(&cli.global, &serve_flags)?;
+    init_logs(config.json_logs);
+    match cli.command {
+        Command::Serve { .. } => serve(&config, open(&config).await?).await,
+        Command::Demo { assets, seed, .. } => {
+            let store = open(&config).await?;
+            demo::seed_if_empty(&store, &config, assets, seed).await?;
+            serve(&config, store).await
+        }
+        Command::Generate { assets, seed } => {
+            let store = open(&config).await?;
+            let stats = demo::load_generated(&store, assets, seed).await?;
+            println!(
+                "generated {} organisations, {} assets, {} dependencies, {} network links ({} cross-border) in {} countries",
+                stats.organisations, stats.assets, stats.dependencies, stats.links, stats.cross_border_links, stats.countries
+            );
+            Ok(())
+        }
+        Command::Migrate => {
+            open(&config).await?;
+            println!("migrations applied to {}", config.redacted_database_url());
+            Ok(())
+        }
+        Command::User { command } => user(&open(&config).await?, command).await,
+        Command::Org { command } => org(&open(&config).await?, command).await,
+    }
+}
+
+async fn open(config: &Config) -> Result<Store> {
+    tracing::info!(database = %config.redacted_database_url(), "opening the store");
+    Store::open(&StoreOptions::new(&config.database_url))
+        .await
+        .with_context(|| format!("opening the database {}", config.redacted_database_url()))
+}
+
+async fn serve(config: &Config, store: Store) -> Result<()> {
+    let settings = rampart_server::Settings {
+        secure_cookies: config.secure_cookies,
+        session_hours: config.session_hours,
+        max_body_bytes: config.max_body_mb * 1024 * 1024,
+    };
+    let state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);
+    let listener = tokio::net::TcpListener::bind(&config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "Rampart is serving");
+    println!("Rampart is up on http://{addr}");
+    let purge_store = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_store.purge_expired(SystemClock.now_ms(), rampart_server::auth::FAILURE_WINDOW_MS).await {
+                tracing::warn!(error = %e, "purging expired sessions failed");
+            }
+        }
+    });
+    rampart_server::launch(state, listener, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A password from standard input (first line), or a generated one.
+fn password(from_stdin: bool) -> Result<(String, bool)> {
+    if from_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        let pw = s.lines().next().unwrap_or("").to_string();
+        rampart_server::auth::check_password(&pw).map_err(|e| anyhow!("{e:?}"))?;
+        Ok((pw, false))
+    } else {
+        Ok((demo::generated_password(), true))
+    }
+}
+
+async fn hash(pw: String) -> Result<String> {
+    rampart_server::auth::hash_password(pw).await.map_err(|e| anyhow!("hashing the password: {e}"))
+}
+
+async fn user(store: &Store, command: UserCommand) -> Result<()> {
+    let now = SystemClock.now_ms();
+    match command {
+        UserCommand::Add { username, role, org, password_stdin } => {
+            let username = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
+            let role = Role::parse(&role).map_err(|e| anyhow!("--role{e}"))?;
+            let org = OrgId::parse(&org).map_err(|e| anyhow!("--org{e}"))?;
+            let (pw, generated) = password(password_stdin)?;
+            let h = hash(pw.clone()).await?;
+            store.create_user(&NewUser { username: &username, password_hash: &h, role, organisation_id: &org }, now).await?;
+            println!("added user {username} ({}, {org})", role.key());
+            if generated {
+                println!("password: {pw}");
+            }
+        }
+        UserCommand::SetPassword { username, password_stdin } => {
+            let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
+            let (pw, generated) = password(password_stdin)?;
+            store.update_user(&name, None, Some(&hash(pw.clone()).await?), None).await?;
+            println!("password of {name} changed; their sessions have ended");
+            if generated {
+                println!("password: {pw}");
+            }
+        }
+        UserCommand::SetRole { username, role } => {
+            let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
+            let role = Role::parse(&role).map_err(|e| anyhow!("role{e}"))?;
+            store.update_user(&name, Some(role), None, None).await?;
+            println!("{name} is now {}", role.key());
+        }
+        UserCommand::Disable { username } => {
+            let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
+            store.update_user(&name, None, None, Some(true)).await?;
+            println!("{name} is disabled; their sessions have ended");
+        }
+        UserCommand::List => {
+            println!("{:<24} {:<9} {:<24} {}", "USERNAME", "ROLE", "ORGANISATION", "STATUS");
+            for u in store.list_users().await? {
+                println!("{:<24} {:<9} {:<24} {}", u.username, u.role.key(), u.organisation_id, if u.disabled { "disabled" } else { "active" });
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn org(store: &Store, command: OrgCommand) -> Result<()> {
+    match command {
+        OrgCommand::Add { id, name, kind, country } => {
+            let obj = serde_json::json!({"id": id, "name": name, "kind": kind, "country": country});
+            let org = Organisation::from_json(obj.as_object().ok_or_else(|| anyhow!("organisation"))?).map_err(|e| anyhow!("{e}"))?;
+            store.put_organisation(&org).await?;
+            println!("organisation {} saved", org.id);
+        }
+        OrgCommand::List => {
+            println!("{:<28} {:<10} {:<7} {}", "ID", "KIND", "COUNTRY", "NAME");
+            for o in store.list_organisations().await? {
+                println!("{:<28} {:<10} {:<7} {}", o.id, o.kind.key(), o.country.map(|c| c.to_string()).unwrap_or_default(), o.name);
+            }
+        }
+    }
+    Ok(())
+}
+
