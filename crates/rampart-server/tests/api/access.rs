@@ -1,0 +1,165 @@
+//! The access rules, endpoint by endpoint, user by user, on both backends.
+//!
+//! Columns: admin, analyst.de, assessor.de, viewer.de, operator.de, analyst.fr,
+//! viewer.eu, anonymous. "Not found" is what a reader gets for what they may not see.
+
+use crate::helpers::{asset_json, spawn_app, Client, TestApp, USERS};
+use rampart_store::Backend;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+
+const W: [&str; 8] = ["admin", "analyst.de", "assessor.de", "viewer.de", "operator.de", "analyst.fr", "viewer.eu", "anonymous"];
+
+async fn clients(app: &TestApp) -> Vec<Client> {
+    let mut out = Vec::new();
+    for (name, _, _) in USERS {
+        out.push(app.login(name).await);
+    }
+    out.push(app.anonymous());
+    out
+}
+
+/// Sends the same request as every user and compares the statuses with `expected`.
+async fn check(clients: &[Client], method: Method, path: &str, body: impl Fn(&str) -> Option<Value>, expected: [u16; 8]) {
+    let mut got = [0u16; 8];
+    for (i, c) in clients.iter().enumerate() {
+        let p = path.replace("{user}", &W[i].replace('.', "-"));
+        got[i] = c.send(method.clone(), &p, body(W[i])).await.status.as_u16();
+    }
+    assert_eq!(got, expected, "{method} {path}: statuses for {W:?}");
+}
+
+/// How many items (or features) each user sees.
+async fn count(clients: &[Client], path: &str, key: &str, expected: [i64; 7]) {
+    let mut got = [0i64; 7];
+    for (i, c) in clients.iter().take(7).enumerate() {
+        let r = c.get(path).await;
+        got[i] = r.body[key].as_array().map(|a| a.len() as i64).unwrap_or(-1);
+    }
+    assert_eq!(got, expected, "GET {path}: item counts for {:?}", &W[..7]);
+}
+
+fn none(_: &str) -> Option<Value> {
+    None
+}
+
+async fn matrix(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = clients(&app).await;
+
+    // Open to everybody.
+    check(&c, Method::GET, "/health", none, [200; 8]).await;
+    // Everybody logged in; nobody else.
+    for path in ["/api/v1/auth/me", "/api/v1/meta", "/api/v1/organisations", "/api/v1/organisations/de-op-grid", "/api/v1/openapi.json"] {
+        check(&c, Method::GET, path, none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    }
+    // Administrators only.
+    for path in ["/api/v1/users", "/api/v1/users/viewer.de", "/metrics"] {
+        check(&c, Method::GET, path, none, [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    }
+
+    // Reading assets: the country's registry, the operator's own sites, everything for EU bodies.
+    for sub in ["", "/history", "/upstream", "/downstream"] {
+        check(&c, Method::GET, &format!("/api/v1/assets/DE-SUB-1{sub}"), none, [200, 200, 200, 200, 200, 404, 200, 401]).await;
+        check(&c, Method::GET, &format!("/api/v1/assets/DE-WAT-1{sub}"), none, [200, 200, 200, 200, 404, 404, 200, 401]).await;
+        check(&c, Method::GET, &format!("/api/v1/assets/FR-SUB-1{sub}"), none, [200, 404, 404, 404, 404, 200, 200, 401]).await;
+    }
+    check(&c, Method::GET, "/api/v1/assets/NOPE-1", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+    for path in ["/api/v1/assets", "/api/v1/assets.geojson", "/api/v1/map?bbox=-10,40,30,60", "/api/v1/dependencies", "/api/v1/links"] {
+        check(&c, Method::GET, path, none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    }
+    count(&c, "/api/v1/assets", "items", [4, 3, 3, 3, 1, 1, 4]).await;
+    count(&c, "/api/v1/assets.geojson", "features", [4, 3, 3, 3, 1, 1, 4]).await;
+    count(&c, "/api/v1/map?bbox=-10,40,30,60&zoom=5", "features", [4, 3, 3, 3, 1, 1, 4]).await;
+    count(&c, "/api/v1/assets?country=FR", "items", [1, 0, 0, 0, 0, 1, 1]).await;
+    // A dependency is visible to readers of either end.
+    count(&c, "/api/v1/dependencies", "items", [3, 3, 3, 3, 2, 1, 3]).await;
+    count(&c, "/api/v1/links", "items", [1, 1, 1, 1, 1, 1, 1]).await;
+    // Upstream of the German substation: the French supplier is listed by id to German readers, never as an asset.
+    count(&c, "/api/v1/assets/DE-SUB-1/upstream", "assets", [1, 0, 0, 0, 0, -1, 1]).await;
+    count(&c, "/api/v1/assets/DE-SUB-1/upstream", "dependencies", [1, 1, 1, 1, 1, -1, 1]).await;
+    count(&c, "/api/v1/assets/DE-HOS-1/upstream", "assets", [3, 2, 2, 2, -1, -1, 3]).await;
+
+    // Changing assets. A PUT of the unchanged asset is a no-op that still needs write access.
+    let unchanged = |a: &str, country: &str, sector: &str, op: Option<&str>, lon: f64, lat: f64| {
+        let body = asset_json(a, country, sector, op, lon, lat);
+        move |_: &str| Some(body.clone())
+    };
+    check(&c, Method::PUT, "/api/v1/assets/DE-SUB-1", unchanged("DE-SUB-1", "DE", "energy", Some("de-op-grid"), 13.40, 52.52), [200, 200, 403, 403, 200, 404, 403, 401]).await;
+    check(&c, Method::PUT, "/api/v1/assets/DE-WAT-1", unchanged("DE-WAT-1", "DE", "drinking_water", Some("de-op-water"), 13.45, 52.50), [200, 200, 403, 403, 404, 404, 403, 401]).await;
+    check(&c, Method::PUT, "/api/v1/assets/FR-SUB-1", unchanged("FR-SUB-1", "FR", "energy", None, 7.75, 48.58), [200, 404, 404, 404, 404, 200, 403, 401]).await;
+    // Moving a site: the admin moves the German substation to France; then German readers no longer see it,
+    // its operator still does, and the French analyst now may edit it. Then the admin moves it back.
+    let in_france = |_: &str| Some(asset_json("DE-SUB-1", "FR", "energy", Some("de-op-grid"), 13.40, 52.52));
+    check(&c, Method::PUT, "/api/v1/assets/DE-SUB-1", in_france, [200, 404, 404, 404, 200, 200, 403, 401]).await;
+    check(&c, Method::PUT, "/api/v1/assets/DE-SUB-1", unchanged("DE-SUB-1", "DE", "energy", Some("de-op-grid"), 13.40, 52.52), [200, 200, 403, 403, 200, 404, 403, 401]).await;
+    // An operator may not hand its site to another operator, nor create one for somebody else.
+    let handed_over = |_: &str| Some(asset_json("DE-SUB-1", "DE", "energy", Some("de-op-water"), 13.40, 52.52));
+    check(&c, Method::PUT, "/api/v1/assets/DE-SUB-1", handed_over, [200, 200, 403, 403, 404, 404, 403, 401]).await;
+    check(&c, Method::PUT, "/api/v1/assets/DE-SUB-1", unchanged("DE-SUB-1", "DE", "energy", Some("de-op-grid"), 13.40, 52.52), [200, 200, 403, 403, 200, 404, 403, 401]).await;
+
+    // Creating: each user tries to add its own German asset operated by the grid operator, then to delete it.
+    let new_asset = |u: &str| Some(asset_json(&format!("DE-NEW-{}", u.replace('.', "-")), "DE", "energy", Some("de-op-grid"), 13.0, 52.0));
+    check(&c, Method::POST, "/api/v1/assets", new_asset, [201, 201, 403, 403, 201, 403, 403, 401]).await;
+    check(&c, Method::DELETE, "/api/v1/assets/DE-NEW-{user}", none, [204, 204, 404, 404, 204, 404, 404, 401]).await;
+    // Deleting somebody else's asset: readers who may not change it are refused, the others do not see it.
+    let admin_created = json!({"id": "DE-DEL-1", "name": "to delete", "sector": "energy", "country": "DE", "operator_id": "de-op-grid",
+        "geometry": {"type": "Point", "coordinates": [13.1, 52.1]}});
+    assert_eq!(c[0].send(Method::POST, "/api/v1/assets", Some(admin_created)).await.status.as_u16(), 201);
+    check(&c, Method::DELETE, "/api/v1/assets/DE-WAT-1", none, [204, 404, 404, 404, 404, 404, 404, 401]).await;
+    let mut got = Vec::new();
+    for i in [2, 3, 5, 6, 7, 4] {
+        got.push(c[i].send(Method::DELETE, "/api/v1/assets/DE-DEL-1", None).await.status.as_u16());
+    }
+    assert_eq!(got, vec![403, 403, 404, 403, 401, 204], "DELETE DE-DEL-1 as assessor.de, viewer.de, analyst.fr, viewer.eu, anonymous, operator.de");
+
+    // Dependencies: write access to the dependent, read access to the supplier.
+    let dep = |_: &str| Some(json!({"supplier_id": "DE-HOS-1", "dependent_id": "DE-SUB-1", "service": "telecom"}));
+    check(&c, Method::POST, "/api/v1/dependencies", dep, [201, 409, 403, 403, 422, 422, 403, 401]).await;
+    let id = c[0].get("/api/v1/dependencies?asset=DE-SUB-1&limit=100").await.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|d| d["service"] == "telecom"))
+        .and_then(|d| d["id"].as_i64())
+        .expect("the telecom dependency");
+    check(&c, Method::GET, &format!("/api/v1/dependencies/{id}"), none, [200, 200, 200, 200, 200, 404, 200, 401]).await;
+    let change = |_: &str| Some(json!({"service": "telecom", "k": 1, "n": 1, "buffer_hours": 6}));
+    check(&c, Method::PUT, &format!("/api/v1/dependencies/{id}"), change, [200, 200, 403, 403, 422, 404, 403, 401]).await;
+    let mut got = Vec::new();
+    for i in [2, 3, 5, 6, 7, 4] {
+        got.push(c[i].send(Method::DELETE, &format!("/api/v1/dependencies/{id}"), None).await.status.as_u16());
+    }
+    assert_eq!(got, vec![403, 403, 404, 403, 401, 204]);
+    // The French analyst cannot even learn that a German supplier exists.
+    let r = c[5].send(Method::POST, "/api/v1/dependencies", Some(json!({"supplier_id": "DE-HOS-1", "dependent_id": "FR-SUB-1", "service": "telecom"}))).await;
+    assert_eq!((r.status.as_u16(), r.body["errors"][0]["message"].as_str()), (422, Some("no asset with id \"DE-HOS-1\"")));
+
+    // Links: write access to `from`, read access to `to`.
+    let link = |_: &str| Some(json!({"network": "telecom", "from_id": "DE-SUB-1", "to_id": "DE-HOS-1"}));
+    check(&c, Method::POST, "/api/v1/links", link, [201, 409, 403, 403, 422, 422, 403, 401]).await;
+    check(&c, Method::GET, "/api/v1/links/1", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    check(&c, Method::DELETE, "/api/v1/links/2", none, [204, 404, 404, 404, 404, 404, 404, 401]).await;
+
+    // Organisations and users: administrators.
+    let org = |u: &str| Some(json!({"id": format!("op-{}", u.replace('.', "-")), "name": "New operator", "kind": "operator", "country": "DE"}));
+    check(&c, Method::POST, "/api/v1/organisations", org, [201, 403, 403, 403, 403, 403, 403, 401]).await;
+    let rename = |_: &str| Some(json!({"name": "Renamed operator", "kind": "operator", "country": "DE"}));
+    check(&c, Method::PUT, "/api/v1/organisations/op-admin", rename, [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    check(&c, Method::DELETE, "/api/v1/organisations/op-admin", none, [204, 403, 403, 403, 403, 403, 403, 401]).await;
+    let user = |u: &str| Some(json!({"username": format!("new-{}", u), "password": "a long enough password", "role": "viewer", "organisation_id": "de-authority"}));
+    check(&c, Method::POST, "/api/v1/users", user, [201, 403, 403, 403, 403, 403, 403, 401]).await;
+    check(&c, Method::PATCH, "/api/v1/users/new-admin", |_: &str| Some(json!({"role": "analyst"})), [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    // Every user may make API tokens for themselves.
+    check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
+}
+
+#[tokio::test]
+async fn access_rules_on_sqlite() {
+    matrix(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn access_rules_on_postgres() {
+    matrix(Backend::Postgres).await;
+}
+

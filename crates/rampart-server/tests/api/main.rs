@@ -1,0 +1,6 @@
+//! API tests against a real server on a random port. All in one test binary.
+
+mod access;
+mod auth;
+mod helpers;
+mod registry;
