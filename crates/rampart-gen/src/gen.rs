@@ -28,7 +28,12 @@ fn splitmix(mut z: u64) -> u64 {
 
 /// The random stream of chunk `index` under the global seed.
 pub fn chunk_rng(seed: u64, index: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(splitmix(seed ^ splitmix(index.wrapping_add(0x5EED))))
+    stream_rng(seed, index, 0)
+}
+
+/// Random stream `stream` of region (or chunk) `index` under the global seed.
+pub fn stream_rng(seed: u64, index: u64, stream: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(splitmix(seed ^ splitmix(index.wrapping_add(0x5EED) ^ splitmix(stream))))
 }
 
 pub fn asset_id(cc: CountryCode, t: T, seq: u32) -> AssetId {
@@ -113,14 +118,18 @@ fn num(j: u32, n: u32) -> String {
     }
 }
 
-/// One generated asset's place in the chunk.
+/// One asset of the region, before its figures are drawn.
 struct Site {
     t: T,
     city: usize,
     lon: f64,
     lat: f64,
-    /// Capacity for network links (MW for power plants).
-    cap: f64,
+    /// Index of the asset among its place's assets of its type.
+    j: u32,
+    /// Power plants: fuel (index into FUELS) and capacity in MW, drawn with the
+    /// position so that links know the capacity before the asset is built.
+    fuel: usize,
+    mw: f64,
 }
 
 struct Supplier {
@@ -128,6 +137,8 @@ struct Supplier {
     lon: f64,
     lat: f64,
     t: T,
+    /// Index into the region's sites, `None` for an earlier region's asset.
+    site: Option<u32>,
 }
 
 /// What a place and its region hand to the figures of an asset.
@@ -139,6 +150,8 @@ struct Ctx<'a> {
     region_pop: u64,
     n_region: u32,
     country_pop: u64,
+    fuel: usize,
+    mw: f64,
 }
 
 struct Facts {
@@ -148,7 +161,6 @@ struct Facts {
     value: f64,
     restore: f64,
     attrs: Vec<(&'static str, Value)>,
-    cap: f64,
 }
 
 fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
@@ -158,7 +170,7 @@ fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
     let regional = (x.region_pop as f64 / x.n_region.max(1) as f64).max(pop);
     let n = num(x.j, x.n_city);
     let big = x.city.pop >= 50_000;
-    let mut f = Facts { name: String::new(), served: None, peak: None, value: 0.0, restore: 24.0, attrs: Vec::new(), cap: 0.0 };
+    let mut f = Facts { name: String::new(), served: None, peak: None, value: 0.0, restore: 24.0, attrs: Vec::new() };
     match t {
         T::Tss => {
             let kvs: &[u64] = match x.cc.as_str() {
@@ -191,25 +203,13 @@ fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
             f.attrs = vec![("voltage_kv", json!(kv))];
         }
         T::Ppl => {
-            let fuel = FUELS[pick(rng, &fuel_mix(x.cc.as_str()))];
-            let (lo, hi, r) = match fuel {
-                "nuclear" => (900.0, 3000.0, (720.0, 4380.0)),
-                "coal" => (300.0, 2000.0, (336.0, 2160.0)),
-                "gas" => (100.0, 1200.0, (168.0, 1440.0)),
-                "hydro" => (10.0, 1500.0, (336.0, 2160.0)),
-                "wind" => (20.0, 400.0, (48.0, 336.0)),
-                "solar" => (5.0, 200.0, (24.0, 240.0)),
-                "geothermal" => (20.0, 300.0, (168.0, 1440.0)),
-                "oil" => (50.0, 800.0, (168.0, 1440.0)),
-                _ => (10.0, 100.0, (168.0, 720.0)),
-            };
-            let mw = logu(rng, lo, hi).round();
+            let (fuel, mw) = (FUELS[x.fuel], x.mw);
+            let r = plant_range(x.fuel).2;
             f.name = format!("{city} {fuel} power station{n}");
             f.served = Some((mw * 1_000.0) as u64);
             f.value = (mw * 24.0 * 80.0).round();
             f.restore = hours(rng, r);
             f.attrs = vec![("fuel", json!(fuel)), ("capacity_mw", json!(mw))];
-            f.cap = mw;
         }
         T::Gcs => {
             f.name = format!("{city} gas compressor station{n}");
@@ -505,6 +505,21 @@ fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
     f
 }
 
+/// Capacity range (MW) and restoration range (hours) of a power plant by fuel.
+fn plant_range(fuel: usize) -> (f64, f64, (f64, f64)) {
+    match FUELS[fuel] {
+        "nuclear" => (900.0, 3000.0, (720.0, 4380.0)),
+        "coal" => (300.0, 2000.0, (336.0, 2160.0)),
+        "gas" => (100.0, 1200.0, (168.0, 1440.0)),
+        "hydro" => (10.0, 1500.0, (336.0, 2160.0)),
+        "wind" => (20.0, 400.0, (48.0, 336.0)),
+        "solar" => (5.0, 200.0, (24.0, 240.0)),
+        "geothermal" => (20.0, 300.0, (168.0, 1440.0)),
+        "oil" => (50.0, 800.0, (168.0, 1440.0)),
+        _ => (10.0, 100.0, (168.0, 720.0)),
+    }
+}
+
 /// Types whose first asset in a place stands in its centre.
 fn central(t: T) -> bool {
     matches!(t, T::Stn | T::Adm | T::Ped | T::Hub | T::Mus | T::Fmi)
@@ -582,53 +597,86 @@ fn new_org(id: OrgId, name: String, kind: OrgKind, country: Option<CountryCode>)
     Organisation { id, name, kind, country }
 }
 
-/// Generates region chunk `r`.
-pub fn region_chunk(plan: &Plan, seed: u64, r: usize) -> Chunk {
-    RegionGen::new(plan, seed, r).run()
+/// Generates region `r` as its chunks (one per `plan.part` assets), handing each to
+/// `emit` in order. Links and dependencies travel with the chunk of their later end.
+pub fn region_chunks(plan: &Plan, seed: u64, r: usize, emit: &mut dyn FnMut(Chunk)) {
+    RegionGen::new(plan, seed, r).run(emit)
 }
 
 struct RegionGen<'a> {
     plan: &'a Plan,
     w: &'static World,
     r: usize,
+    seed: u64,
     cc: CountryCode,
-    rng: ChaCha8Rng,
-    out: Chunk,
     sites: Vec<Site>,
+    ids: Vec<AssetId>,
     by_type: Vec<Vec<u32>>,
     grids: Vec<Option<Grid>>,
     external: Vec<Option<Option<Supplier>>>,
     /// Operator ids per role (several for numbered national roles).
     operators: Vec<Vec<OrgId>>,
+    organisations: Vec<Organisation>,
+    /// Links and dependencies waiting for the chunk of their later end.
+    links: Vec<Vec<NetworkLink>>,
+    deferred: Vec<Vec<Dependency>>,
 }
 
 impl<'a> RegionGen<'a> {
+    fn part_of(&self, i: u32) -> usize {
+        i as usize / self.plan.part
+    }
+
     fn new(plan: &'a Plan, seed: u64, r: usize) -> Self {
         let w = world();
         let region = &plan.regions[r];
         let cc = w.scope[region.country].code;
         let total: usize = region.counts.iter().map(|&c| c as usize).sum();
+        let parts = plan.parts(r);
         RegionGen {
             plan,
             w,
             r,
+            seed,
             cc,
-            rng: chunk_rng(seed, r as u64),
-            out: Chunk { index: r, total: plan.regions.len() + 1, ..Chunk::default() },
             sites: Vec::with_capacity(total),
+            ids: Vec::with_capacity(total),
             by_type: vec![Vec::new(); NT],
             grids: (0..NT).map(|_| None).collect(),
             external: (0..NT).map(|_| None).collect(),
             operators: Vec::new(),
+            organisations: Vec::new(),
+            links: vec![Vec::new(); parts],
+            deferred: vec![Vec::new(); parts],
         }
     }
 
-    fn run(mut self) -> Chunk {
+    fn run(mut self, emit: &mut dyn FnMut(Chunk)) {
         self.organisations();
-        self.assets();
-        self.dependencies();
+        self.sites();
         self.links();
-        self.out
+        let mut facts_rng = stream_rng(self.seed, self.r as u64, 3);
+        let mut deps_rng = stream_rng(self.seed, self.r as u64, 4);
+        let parts = self.plan.parts(self.r);
+        for p in 0..parts {
+            let part = self.plan.part;
+            let range = (p * part).min(self.sites.len())..((p + 1) * part).min(self.sites.len());
+            let mut chunk = Chunk {
+                index: self.plan.part_start[self.r] + p,
+                total: self.plan.chunk_total(),
+                organisations: if p == 0 { std::mem::take(&mut self.organisations) } else { Vec::new() },
+                assets: Vec::with_capacity(range.len()),
+                dependencies: Vec::new(),
+                links: Vec::new(),
+            };
+            for i in range.clone() {
+                chunk.assets.push(self.asset(i, &mut facts_rng));
+            }
+            self.dependencies(range, &mut deps_rng);
+            chunk.dependencies = std::mem::take(&mut self.deferred[p]);
+            chunk.links = std::mem::take(&mut self.links[p]);
+            emit(chunk);
+        }
     }
 
     fn organisations(&mut self) {
@@ -637,7 +685,7 @@ impl<'a> RegionGen<'a> {
         let sc = &self.w.scope[region.country];
         let cc = self.cc;
         if self.r == 0 {
-            self.out.organisations.push(new_org(
+            self.organisations.push(new_org(
                 org_id(EU_BODY.to_string()),
                 "EU critical entities resilience coordination".to_string(),
                 OrgKind::EuBody,
@@ -648,7 +696,7 @@ impl<'a> RegionGen<'a> {
         let national = |t: T| plan.country_counts[region.country][t.idx()];
         let regional = |t: T| region.counts[t.idx()] as u64;
         if region.index_in_country == 0 {
-            self.out.organisations.push(new_org(
+            self.organisations.push(new_org(
                 authority_id(cc),
                 format!("{} national critical-infrastructure authority", cc.name()),
                 OrgKind::Authority,
@@ -664,66 +712,81 @@ impl<'a> RegionGen<'a> {
                 for (k, id) in ids.iter().enumerate() {
                     let place = if role.regional() { hub_name } else { cc.name() };
                     let name = role.org_name(place, k as u32 + 1, of);
-                    self.out.organisations.push(new_org(id.clone(), name, OrgKind::Operator, Some(cc)));
+                    self.organisations.push(new_org(id.clone(), name, OrgKind::Operator, Some(cc)));
                 }
             }
             self.operators.push(ids);
         }
     }
 
-    fn assets(&mut self) {
+    /// Every asset's type, place, position and id.
+    fn sites(&mut self) {
         let plan = self.plan;
         let w = self.w;
-        let region = &plan.regions[self.r];
-        let country_pop = w.scope[region.country].pop;
-        for &ci in &region.cities {
+        let mut rng = stream_rng(self.seed, self.r as u64, 1);
+        let mix = fuel_mix(self.cc.as_str());
+        for &ci in &plan.regions[self.r].cities {
             let city = &w.cities[ci];
             for t in ALL {
                 let n_city = plan.counts[ci][t.idx()];
-                if n_city == 0 {
-                    continue;
-                }
                 let first = plan.first[ci][t.idx()];
-                let d = t.def();
-                let ops = &self.operators[d.role as usize];
                 for j in 0..n_city {
-                    let (lon, lat) = place(w, &mut self.rng, city, t, j);
-                    let ctx = Ctx {
-                        city,
-                        cc: self.cc,
-                        j,
-                        n_city,
-                        region_pop: region.pop,
-                        n_region: region.counts[t.idx()],
-                        country_pop,
+                    let (lon, lat) = place(w, &mut rng, city, t, j);
+                    let (fuel, mw) = if t == T::Ppl {
+                        let fuel = pick(&mut rng, &mix);
+                        let (lo, hi, _) = plant_range(fuel);
+                        (fuel, logu(&mut rng, lo, hi).round())
+                    } else {
+                        (0, 0.0)
                     };
-                    let f = facts(t, &ctx, &mut self.rng);
-                    let op = if ops.len() > 1 { ops[self.rng.gen_range(0..ops.len())].clone() } else { ops[0].clone() };
-                    let mut attributes = Map::new();
-                    for (k, v) in f.attrs {
-                        attributes.insert(k.to_string(), v);
-                    }
-                    let idx = self.sites.len() as u32;
-                    self.by_type[t.idx()].push(idx);
-                    self.sites.push(Site { t, city: ci, lon, lat, cap: f.cap });
-                    self.out.assets.push(Asset {
-                        id: asset_id(self.cc, t, first + j),
-                        name: f.name,
-                        kind: d.kind,
-                        sector: d.sector,
-                        subsector: d.subsector,
-                        category: d.category,
-                        geometry: Geometry::Point { lon, lat },
-                        country: self.cc,
-                        operator_id: Some(op),
-                        people_served: f.served,
-                        peak_occupancy: f.peak,
-                        value_per_day: Some(f.value),
-                        restoration_hours: Some(f.restore),
-                        attributes,
-                    });
+                    self.by_type[t.idx()].push(self.sites.len() as u32);
+                    self.sites.push(Site { t, city: ci, lon, lat, j, fuel, mw });
+                    self.ids.push(asset_id(self.cc, t, first + j));
                 }
             }
+        }
+    }
+
+    fn asset(&mut self, i: usize, rng: &mut ChaCha8Rng) -> Asset {
+        let plan = self.plan;
+        let w = self.w;
+        let region = &plan.regions[self.r];
+        let s = &self.sites[i];
+        let (t, city) = (s.t, &w.cities[s.city]);
+        let d = t.def();
+        let ctx = Ctx {
+            city,
+            cc: self.cc,
+            j: s.j,
+            n_city: plan.counts[s.city][t.idx()],
+            region_pop: region.pop,
+            n_region: region.counts[t.idx()],
+            country_pop: w.scope[region.country].pop,
+            fuel: s.fuel,
+            mw: s.mw,
+        };
+        let f = facts(t, &ctx, rng);
+        let ops = &self.operators[d.role as usize];
+        let op = if ops.len() > 1 { ops[rng.gen_range(0..ops.len())].clone() } else { ops[0].clone() };
+        let mut attributes = Map::new();
+        for (k, v) in f.attrs {
+            attributes.insert(k.to_string(), v);
+        }
+        Asset {
+            id: self.ids[i].clone(),
+            name: f.name,
+            kind: d.kind,
+            sector: d.sector,
+            subsector: d.subsector,
+            category: d.category,
+            geometry: Geometry::Point { lon: s.lon, lat: s.lat },
+            country: self.cc,
+            operator_id: Some(op),
+            people_served: f.served,
+            peak_occupancy: f.peak,
+            value_per_day: Some(f.value),
+            restoration_hours: Some(f.restore),
+            attributes,
         }
     }
 
@@ -760,6 +823,7 @@ impl<'a> RegionGen<'a> {
                 lon: w.cities[c].lon,
                 lat: w.cities[c].lat,
                 t,
+                site: None,
             }));
         }
         self.external[t.idx()].as_ref().and_then(|s| s.as_ref())
@@ -775,7 +839,7 @@ impl<'a> RegionGen<'a> {
                     .iter()
                     .map(|&(_, i)| {
                         let s = &self.sites[i as usize];
-                        Supplier { id: self.out.assets[i as usize].id.clone(), lon: s.lon, lat: s.lat, t }
+                        Supplier { id: self.ids[i as usize].clone(), lon: s.lon, lat: s.lat, t, site: Some(i) }
                     })
                     .collect();
             }
@@ -785,33 +849,36 @@ impl<'a> RegionGen<'a> {
         }
         for &t in from {
             if let Some(s) = self.external(t) {
-                return vec![Supplier { id: s.id.clone(), lon: s.lon, lat: s.lat, t: s.t }];
+                return vec![Supplier { id: s.id.clone(), lon: s.lon, lat: s.lat, t: s.t, site: None }];
             }
         }
         Vec::new()
     }
 
-    fn dependencies(&mut self) {
+    /// Dependencies of the assets in `range`, each filed with the chunk of its later end.
+    fn dependencies(&mut self, range: std::ops::Range<usize>, rng: &mut ChaCha8Rng) {
         let mut buf = Vec::new();
-        for i in 0..self.sites.len() {
+        for i in range {
             let (t, lon, lat) = (self.sites[i].t, self.sites[i].lon, self.sites[i].lat);
+            let here = self.part_of(i as u32);
             for rule in rules(t) {
-                if rule.p < 1.0 && self.rng.gen::<f64>() >= rule.p {
+                if rule.p < 1.0 && rng.gen::<f64>() >= rule.p {
                     continue;
                 }
-                let want = self.rng.gen_range(rule.n.0..=rule.n.1) as usize;
+                let want = rng.gen_range(rule.n.0..=rule.n.1) as usize;
                 let sup = self.suppliers(rule.from, lon, lat, want, rule.local, &mut buf);
                 let n = sup.len() as u32;
-                let buffer = hours(&mut self.rng, rule.buffer);
+                let buffer = hours(rng, rule.buffer);
                 for s in sup {
+                    let part = s.site.map_or(here, |x| here.max(self.part_of(x)));
                     if t == T::Sub && s.t == T::Tss {
-                        let cap = uni(&mut self.rng, 20.0, 63.0);
+                        let cap = uni(rng, 20.0, 63.0);
                         let dist = km(s.lon, s.lat, lon, lat) * 1.2;
-                        self.out.links.push(link(Network::Grid, &s.id, &self.out.assets[i].id, cap, dist));
+                        self.links[part].push(link(Network::Grid, &s.id, &self.ids[i], cap, dist));
                     }
-                    self.out.dependencies.push(Dependency {
+                    self.deferred[part].push(Dependency {
                         supplier: s.id,
-                        dependent: self.out.assets[i].id.clone(),
+                        dependent: self.ids[i].clone(),
                         service: rule.service,
                         k: 1,
                         n,
@@ -833,25 +900,26 @@ impl<'a> RegionGen<'a> {
     fn push_link(&mut self, network: Network, a: u32, b: u32, cap: f64) {
         let (sa, sb) = (&self.sites[a as usize], &self.sites[b as usize]);
         let dist = km(sa.lon, sa.lat, sb.lon, sb.lat) * 1.15;
-        let l = link(network, &self.out.assets[a as usize].id, &self.out.assets[b as usize].id, cap, dist);
-        self.out.links.push(l);
+        let l = link(network, &self.ids[a as usize], &self.ids[b as usize], cap, dist);
+        let part = self.part_of(a.max(b));
+        self.links[part].push(l);
     }
 
     /// A mesh over all assets of a type in the region: a spanning tree plus, for some,
     /// a second line to another neighbour.
-    fn mesh(&mut self, t: T, network: Network, cap: (f64, f64), extra: f64) {
+    fn mesh(&mut self, rng: &mut ChaCha8Rng, t: T, network: Network, cap: (f64, f64), extra: f64) {
         let idx = self.ids_of(t);
         let pts = self.pts(&idx);
         let mut linked: HashSet<(u32, u32)> = HashSet::new();
         for (a, b) in mst(&pts) {
-            let c = uni(&mut self.rng, cap.0, cap.1);
+            let c = uni(rng, cap.0, cap.1);
             self.push_link(network, idx[a], idx[b], c);
             linked.insert((idx[a].min(idx[b]), idx[a].max(idx[b])));
         }
         if idx.len() > 2 && extra > 0.0 {
             let mut buf = Vec::new();
             for k in 0..idx.len() {
-                if self.rng.gen::<f64>() >= extra {
+                if rng.gen::<f64>() >= extra {
                     continue;
                 }
                 let (lon, lat) = pts[k];
@@ -859,7 +927,7 @@ impl<'a> RegionGen<'a> {
                 let Some(&(_, other)) = buf.iter().filter(|(_, o)| *o != idx[k]).nth(1) else { continue };
                 let key = (idx[k].min(other), idx[k].max(other));
                 if linked.insert(key) {
-                    let c = uni(&mut self.rng, cap.0, cap.1);
+                    let c = uni(rng, cap.0, cap.1);
                     self.push_link(network, idx[k], other, c);
                 }
             }
@@ -868,8 +936,8 @@ impl<'a> RegionGen<'a> {
 
     /// Within each place, links every asset of a type to the place's first one (star),
     /// or for rail to the nearest earlier station; the places' first assets are then
-    /// joined by a spanning tree.
-    fn local_network(&mut self, t: T, network: Network, cap: (f64, f64), chain: bool) {
+    /// joined by a spanning tree (not for water and heat, which stay local).
+    fn local_network(&mut self, rng: &mut ChaCha8Rng, t: T, network: Network, cap: (f64, f64), chain: bool) {
         let idx = self.ids_of(t);
         let mut firsts: Vec<u32> = Vec::new();
         let mut k = 0;
@@ -896,7 +964,7 @@ impl<'a> RegionGen<'a> {
                 } else {
                     idx[k]
                 };
-                let c = uni(&mut self.rng, cap.0, cap.1);
+                let c = uni(rng, cap.0, cap.1);
                 self.push_link(network, target, idx[m], c);
             }
             k = e;
@@ -904,30 +972,32 @@ impl<'a> RegionGen<'a> {
         if network != Network::Water && network != Network::Heat {
             let pts = self.pts(&firsts);
             for (a, b) in mst(&pts) {
-                let c = uni(&mut self.rng, cap.0, cap.1);
+                let c = uni(rng, cap.0, cap.1);
                 self.push_link(network, firsts[a], firsts[b], c);
             }
         }
     }
 
     fn links(&mut self) {
+        let mut rng = stream_rng(self.seed, self.r as u64, 2);
         // Power plants feed the nearest transmission substation.
         let mut buf = Vec::new();
         for i in self.ids_of(T::Ppl) {
-            let (lon, lat, cap) = (self.sites[i as usize].lon, self.sites[i as usize].lat, self.sites[i as usize].cap);
+            let (lon, lat, mw) = (self.sites[i as usize].lon, self.sites[i as usize].lat, self.sites[i as usize].mw);
             let sup = self.suppliers(&[T::Tss], lon, lat, 1, false, &mut buf);
             if let Some(s) = sup.into_iter().next() {
                 let dist = km(s.lon, s.lat, lon, lat) * 1.2;
-                let l = link(Network::Grid, &self.out.assets[i as usize].id, &s.id, cap.max(1.0), dist);
-                self.out.links.push(l);
+                let part = s.site.map_or(self.part_of(i), |x| self.part_of(x.max(i)));
+                let l = link(Network::Grid, &self.ids[i as usize], &s.id, mw.max(1.0), dist);
+                self.links[part].push(l);
             }
         }
-        self.mesh(T::Tss, Network::Grid, (1000.0, 3000.0), 0.4);
-        self.mesh(T::Gcs, Network::Gas, (50.0, 300.0), 0.0);
-        self.local_network(T::Stn, Network::Rail, (40.0, 400.0), true);
-        self.local_network(T::Tel, Network::Telecom, (10.0, 400.0), false);
-        self.local_network(T::Wtr, Network::Water, (5_000.0, 200_000.0), false);
-        self.local_network(T::Dhp, Network::Heat, (20.0, 300.0), false);
+        self.mesh(&mut rng, T::Tss, Network::Grid, (1000.0, 3000.0), 0.4);
+        self.mesh(&mut rng, T::Gcs, Network::Gas, (50.0, 300.0), 0.0);
+        self.local_network(&mut rng, T::Stn, Network::Rail, (40.0, 400.0), true);
+        self.local_network(&mut rng, T::Tel, Network::Telecom, (10.0, 400.0), false);
+        self.local_network(&mut rng, T::Wtr, Network::Water, (5_000.0, 200_000.0), false);
+        self.local_network(&mut rng, T::Dhp, Network::Heat, (20.0, 300.0), false);
         // Data centres hang off the two nearest exchanges.
         if !self.by_type[T::Tel.idx()].is_empty() {
             for i in self.ids_of(T::Dcn) {
@@ -935,7 +1005,7 @@ impl<'a> RegionGen<'a> {
                 self.grid(T::Tel).nearest(lon, lat, 2, &mut buf);
                 let targets: Vec<u32> = buf.iter().map(|b| b.1).collect();
                 for tel in targets {
-                    let c = uni(&mut self.rng, 100.0, 1600.0);
+                    let c = uni(&mut rng, 100.0, 1600.0);
                     self.push_link(Network::Telecom, tel, i, c);
                 }
             }
@@ -982,7 +1052,7 @@ pub fn final_chunk(plan: &Plan, seed: u64) -> Chunk {
     let w = world();
     let n = plan.regions.len();
     let mut rng = chunk_rng(seed, n as u64);
-    let mut out = Chunk { index: n, total: n + 1, ..Chunk::default() };
+    let mut out = Chunk { index: plan.chunk_total() - 1, total: plan.chunk_total(), ..Chunk::default() };
     let push = |out: &mut Chunk, net: Network, a: &Rep, b: &Rep, cap: f64| {
         let dist = km(a.lon, a.lat, b.lon, b.lat) * 1.15;
         out.links.push(link(net, &a.id, &b.id, cap, dist.max(1.0)));
@@ -1010,7 +1080,7 @@ pub fn final_chunk(plan: &Plan, seed: u64) -> Chunk {
     let holders_of: Vec<[Vec<usize>; 4]> = (0..w.scope.len())
         .map(|c| [holders(plan, w, c, T::Tss), holders(plan, w, c, T::Gcs), holders(plan, w, c, T::Stn), holders(plan, w, c, T::Oil)])
         .collect();
-    for border in &plan.borders {
+    for border in plan.borders {
         let (a, b) = (border.a, border.b);
         let chosen = &border.pairs;
         let mut done: HashSet<(String, String)> = HashSet::new();

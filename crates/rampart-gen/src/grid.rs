@@ -70,7 +70,7 @@ impl Grid {
         let (x, y) = (lon * self.kx, lat * KY);
         let cx = (((x - self.x0) / self.cell).max(0.0) as usize).min(self.nx - 1) as isize;
         let cy = (((y - self.y0) / self.cell).max(0.0) as usize).min(self.ny - 1) as isize;
-        let mut best: Vec<(f64, u32)> = Vec::with_capacity(k + 1);
+        let best = out;
         let max_r = self.nx.max(self.ny) as isize;
         for r in 0..=max_r {
             for gy in (cy - r)..=(cy + r) {
@@ -103,7 +103,9 @@ impl Grid {
                 }
             }
         }
-        out.extend(best.into_iter().map(|(d2, i)| (d2.sqrt(), self.ids[i as usize])));
+        for b in best.iter_mut() {
+            *b = (b.0.sqrt(), self.ids[b.1 as usize]);
+        }
     }
 }
 

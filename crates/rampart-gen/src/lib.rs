@@ -155,11 +155,17 @@ pub struct GenConfig {
     /// Worker threads; 0 uses the machine's available parallelism. Does not change
     /// the output.
     pub threads: usize,
+    /// Most assets in one chunk (a region with more is split into several chunks).
+    /// Changes where chunk boundaries fall, not what is generated.
+    pub max_chunk_assets: usize,
 }
+
+/// Default of [`GenConfig::max_chunk_assets`].
+pub const DEFAULT_CHUNK_ASSETS: usize = 25_000;
 
 impl GenConfig {
     pub fn new(assets: u64, seed: u64) -> Self {
-        GenConfig { assets, seed, threads: 0 }
+        GenConfig { assets, seed, threads: 0, max_chunk_assets: DEFAULT_CHUNK_ASSETS }
     }
 }
 
@@ -192,9 +198,9 @@ pub struct Stats {
     pub countries: u64,
 }
 
-/// Number of chunks a run of `cfg` produces (regions plus one), for progress bars.
+/// Number of chunks a run of `cfg` produces, for progress displays.
 pub fn chunk_count(cfg: &GenConfig) -> usize {
-    plan::build(cfg.assets).regions.len() + 1
+    plan::build(cfg.assets, cfg.max_chunk_assets).chunk_total()
 }
 
 fn country_of(id: &str) -> &str {
@@ -206,41 +212,56 @@ fn country_of(id: &str) -> &str {
 /// assets that name them. The sink runs on the calling thread; if it fails, the
 /// generation stops and its error is returned.
 pub fn generate<E>(cfg: &GenConfig, mut sink: impl FnMut(Chunk) -> Result<(), E>) -> Result<Stats, E> {
-    let plan = plan::build(cfg.assets);
-    let n = plan.regions.len() + 1;
+    let plan = plan::build(cfg.assets, cfg.max_chunk_assets);
+    let tasks = plan.regions.len() + 1; // every region, then the final chunk
+    let n = plan.chunk_total();
     let threads = if cfg.threads > 0 { cfg.threads } else { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) };
-    let ahead = 2 * threads + 2;
+    // Chunks generated but not yet handed to the sink, at most.
+    let ahead = threads + 2;
     let seed = cfg.seed;
 
     struct State {
-        next: usize,
+        next_task: usize,
         emitted: usize,
         done: BTreeMap<usize, Chunk>,
         stop: bool,
     }
-    let state = Mutex::new(State { next: 0, emitted: 0, done: BTreeMap::new(), stop: false });
+    let state = Mutex::new(State { next_task: 0, emitted: 0, done: BTreeMap::new(), stop: false });
     let cv = Condvar::new();
     let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    let wait = |st| cv.wait(st).unwrap_or_else(|e| e.into_inner());
     let mut stats = Stats::default();
     let mut countries = std::collections::BTreeSet::new();
 
     std::thread::scope(|s| {
-        for _ in 0..threads.min(n) {
+        for _ in 0..threads.min(tasks) {
             s.spawn(|| loop {
-                let i = {
+                let task = {
                     let mut st = lock();
-                    while !st.stop && st.next < n && st.next >= st.emitted + ahead {
-                        st = cv.wait(st).unwrap_or_else(|e| e.into_inner());
+                    while !st.stop && st.next_task < tasks && plan.part_start[st.next_task] >= st.emitted + ahead {
+                        st = wait(st);
                     }
-                    if st.stop || st.next >= n {
+                    if st.stop || st.next_task >= tasks {
                         return;
                     }
-                    st.next += 1;
-                    st.next - 1
+                    st.next_task += 1;
+                    st.next_task - 1
                 };
-                let chunk = if i + 1 == n { gen::final_chunk(&plan, seed) } else { gen::region_chunk(&plan, seed, i) };
-                lock().done.insert(i, chunk);
-                cv.notify_all();
+                let mut emit = |chunk: Chunk| {
+                    let mut st = lock();
+                    while !st.stop && chunk.index >= st.emitted + ahead {
+                        st = wait(st);
+                    }
+                    if !st.stop {
+                        st.done.insert(chunk.index, chunk);
+                        cv.notify_all();
+                    }
+                };
+                if task + 1 == tasks {
+                    emit(gen::final_chunk(&plan, seed));
+                } else {
+                    gen::region_chunks(&plan, seed, task, &mut emit);
+                }
             });
         }
         let result = (|| {
@@ -252,7 +273,7 @@ pub fn generate<E>(cfg: &GenConfig, mut sink: impl FnMut(Chunk) -> Result<(), E>
                             st.emitted = i + 1;
                             break c;
                         }
-                        st = cv.wait(st).unwrap_or_else(|e| e.into_inner());
+                        st = wait(st);
                     }
                 };
                 cv.notify_all();

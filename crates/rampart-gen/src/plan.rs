@@ -5,6 +5,7 @@
 use crate::data::{world, City, World};
 use crate::types::{Elig, T, ALL, COLD, MAJOR_SEAPORTS, NO_GAS, NT, RIVER_PORTS, SEAPORTS};
 use std::collections::HashSet;
+use std::sync::OnceLock;
 use std::ops::Range;
 
 /// People per region at the reference scale: one region per this many assets.
@@ -33,7 +34,11 @@ pub struct Border {
 }
 
 pub struct Plan {
-    pub borders: Vec<Border>,
+    /// Most assets in one chunk: a larger region is emitted as several chunks.
+    pub part: usize,
+    pub borders: &'static [Border],
+    /// Index of each region's first chunk; the last entry is the final chunk's.
+    pub part_start: Vec<usize>,
     pub regions: Vec<Region>,
     /// Assets per place and type.
     pub counts: Vec<[u32; NT]>,
@@ -100,7 +105,8 @@ fn weight(w: &World, f: &Flags, t: T, ci: usize, capital: bool) -> f64 {
     d.base + major + pop / d.people_per
 }
 
-pub fn build(assets: u64) -> Plan {
+pub fn build(assets: u64, part: usize) -> Plan {
+    let part = part.max(1);
     let w = world();
     let n_cities = w.cities.len();
     let pop_all: u64 = w.scope.iter().map(|s| s.pop).sum::<u64>().max(1);
@@ -168,14 +174,14 @@ pub fn build(assets: u64) -> Plan {
     for t in [T::Sub, T::Tel, T::Wtr, T::Hos] {
         fixed.extend(by_pop.iter().map(|&r| (regions[r].hub, t)));
     }
-    let borders = borders(w);
-    for b in &borders {
+    let borders = border_pairs();
+    for b in borders {
         if let Some(&(x, y)) = b.pairs.first() {
             fixed.extend([(x, T::Tss), (y, T::Tss)]);
         }
     }
     let gas = |c: usize| !NO_GAS.contains(&w.scope[w.cities[c].country].code.as_str());
-    for b in &borders {
+    for b in borders {
         if let Some(&(x, y)) = b.pairs.first() {
             if b.land {
                 fixed.extend([(x, T::Stn), (y, T::Stn)]);
@@ -210,31 +216,12 @@ pub fn build(assets: u64) -> Plan {
     // The rest is shared out by weight. Each type's total follows the size with its
     // own elasticity: total(f) = sum over types of W_t * f^e_t = budget.
     if budget > 0 {
-        let fl = flags(w);
-        let is_capital: Vec<bool> = {
-            let mut v = vec![false; n_cities];
-            for &c in capital.iter().flatten() {
-                v[c] = true;
-            }
-            v
-        };
-        let weights: Vec<[f64; NT]> = {
-            use rayon::prelude::*;
-            (0..n_cities)
-                .into_par_iter()
-                .map(|c| {
-                    let mut row = [0.0; NT];
-                    if region_of[c] != u32::MAX {
-                        for t in ALL {
-                            row[t.idx()] = weight(w, &fl, t, c, is_capital[c]);
-                        }
-                    }
-                    row
-                })
-                .collect()
-        };
+        let weights = weights();
         let mut totals = [0.0f64; NT];
-        for row in &weights {
+        for (c, row) in weights.iter().enumerate() {
+            if region_of[c] == u32::MAX {
+                continue;
+            }
             for (tot, x) in totals.iter_mut().zip(row) {
                 *tot += x;
             }
@@ -298,13 +285,53 @@ pub fn build(assets: u64) -> Plan {
             }
         }
     }
-    Plan { borders, regions, counts, first, country_counts, country_regions }
+    let mut part_start = Vec::with_capacity(regions.len() + 1);
+    let mut next = 0;
+    for r in &regions {
+        part_start.push(next);
+        let total: usize = r.counts.iter().map(|&c| c as usize).sum();
+        next += total.div_ceil(part).max(1);
+    }
+    part_start.push(next);
+    Plan { part, borders: border_pairs(), part_start, regions, counts, first, country_counts, country_regions }
 }
 
 /// For every pair of neighbours, up to three pairs of places of 10,000 or more facing
 /// each other within 150 km (closest and largest first, each place used once); when
 /// there is none, the closest pair of places of any size.
-pub fn borders(w: &World) -> Vec<Border> {
+pub fn border_pairs() -> &'static [Border] {
+    static BORDERS: OnceLock<Vec<Border>> = OnceLock::new();
+    BORDERS.get_or_init(|| borders(world()))
+}
+
+/// Weight of every place for every type at the reference scale (they do not depend
+/// on the requested size).
+fn weights() -> &'static [[f64; NT]] {
+    static WEIGHTS: OnceLock<Vec<[f64; NT]>> = OnceLock::new();
+    WEIGHTS.get_or_init(|| {
+        use rayon::prelude::*;
+        let w = world();
+        let fl = flags(w);
+        let mut is_capital = vec![false; w.cities.len()];
+        for sc in &w.scope {
+            if !sc.cities.is_empty() {
+                is_capital[sc.cities.start] = true;
+            }
+        }
+        (0..w.cities.len())
+            .into_par_iter()
+            .map(|c| {
+                let mut row = [0.0; NT];
+                for t in ALL {
+                    row[t.idx()] = weight(w, &fl, t, c, is_capital[c]);
+                }
+                row
+            })
+            .collect()
+    })
+}
+
+fn borders(w: &World) -> Vec<Border> {
     let big = |country: usize, min: u64| -> Vec<usize> { w.scope[country].cities.clone().filter(|&c| w.cities[c].pop >= min).collect() };
     let mut out = Vec::with_capacity(w.neighbours.len());
     for nb in &w.neighbours {
@@ -384,4 +411,16 @@ pub fn apportion(q: &[f64], total: u64) -> Vec<u64> {
         extras -= take;
     }
     out
+}
+
+impl Plan {
+    /// Chunks of region `r`.
+    pub fn parts(&self, r: usize) -> usize {
+        self.part_start[r + 1] - self.part_start[r]
+    }
+
+    /// Chunks of the whole run, the final one included.
+    pub fn chunk_total(&self) -> usize {
+        self.part_start[self.regions.len()] + 1
+    }
 }

@@ -6,8 +6,12 @@ use std::convert::Infallible;
 use std::sync::OnceLock;
 
 fn run(assets: u64, seed: u64, threads: usize) -> (Vec<Chunk>, Stats) {
+    run_cfg(&GenConfig { threads, ..GenConfig::new(assets, seed) })
+}
+
+fn run_cfg(cfg: &GenConfig) -> (Vec<Chunk>, Stats) {
     let mut chunks = Vec::new();
-    let stats = generate(&GenConfig { assets, seed, threads }, |c| {
+    let stats = generate(cfg, |c| {
         chunks.push(c);
         Ok::<(), Infallible>(())
     });
@@ -286,4 +290,33 @@ fn a_failing_sink_stops_the_stream() {
     });
     assert_eq!(r, Err("disk full"));
     assert_eq!(seen, 3);
+}
+
+#[test]
+fn large_regions_are_split_without_changing_the_registry() {
+    let cfg = GenConfig { max_chunk_assets: 300, threads: 2, ..GenConfig::new(10_000, 7) };
+    let (chunks, stats) = run_cfg(&cfg);
+    let (reference, _) = small();
+    assert!(chunks.len() >= reference.len() + 15, "{} chunks", chunks.len());
+    assert_eq!(stats.chunks as usize, chunks.len());
+    assert_eq!(crate::chunk_count(&cfg), chunks.len());
+    let mut seen: HashSet<String> = HashSet::new();
+    for (i, c) in chunks.iter().enumerate() {
+        assert_eq!((c.index, c.total), (i, chunks.len()));
+        assert!(c.assets.len() <= 300, "chunk {i} has {} assets", c.assets.len());
+        seen.extend(c.assets.iter().map(|a| a.id.to_string()));
+        for d in &c.dependencies {
+            assert!(seen.contains(d.supplier.as_str()) && seen.contains(d.dependent.as_str()), "{d:?} in chunk {i}");
+        }
+        for l in &c.links {
+            assert!(seen.contains(l.from.as_str()) && seen.contains(l.to.as_str()), "{l:?} in chunk {i}");
+        }
+    }
+    // Same registry, other boundaries: compare sorted serialisations.
+    let lines = |cs: &[Chunk]| {
+        let mut v: Vec<String> = serialised(cs).lines().map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(lines(&chunks), lines(reference));
 }
