@@ -15,16 +15,21 @@
 //!
 //! # Guarantees
 //! - **Exact size**: exactly [`GenConfig::assets`] assets.
-//! - **Deterministic**: the same `(assets, seed)` produce the same chunks, byte for
-//!   byte once serialised, whatever the number of threads. Each chunk draws from its
-//!   own ChaCha8 stream seeded from the global seed and the chunk's index.
-//! - **Streaming, bounded memory**: the registry is produced region by region; a few
-//!   chunks per thread are in flight at once, never the whole registry. Chunks are
-//!   generated in parallel and handed to the sink in order, on the caller's thread.
+//! - **Deterministic**: the same `(assets, seed, max_chunk_assets)` produce the same
+//!   chunks, byte for byte once serialised, whatever the number of threads; another
+//!   `max_chunk_assets` moves chunk boundaries but generates the same records. Each
+//!   region draws from its own ChaCha8 streams (positions, links, figures,
+//!   dependencies) seeded from the global seed and the region's index.
+//! - **Streaming, bounded memory**: the registry is produced region by region, and a
+//!   region of more than [`GenConfig::max_chunk_assets`] assets (25,000 by default)
+//!   in several chunks; at most `threads + 2` chunks wait for the sink, never the
+//!   whole registry (10 million assets peak at about 320 MB). Regions are generated
+//!   in parallel and chunks handed to the sink in order, on the caller's thread.
 //! - **Referentially whole**: every dependency and link of a chunk names assets of
-//!   that chunk or of earlier ones; a chunk's organisations come before (and with)
-//!   the first assets that name them as operator. Everything is built with
-//!   `rampart-core`'s types and round-trips through their JSON parsers.
+//!   that chunk or of earlier ones (a dependency or link travels with the chunk of
+//!   its later end); a chunk's organisations come before (and with) the first assets
+//!   that name them as operator. Everything is built with `rampart-core`'s types and
+//!   round-trips through their JSON parsers.
 //!
 //! # Ground truth
 //! Countries in scope: the EU-27, Iceland, Liechtenstein, Norway, Switzerland, the
@@ -52,10 +57,12 @@
 //! compressors, airports, seaports, stadiums, arenas, stock exchanges, ground stations
 //! (`e` 0.2–0.25) hardly. Before that, whatever the size allows is fixed first: a
 //! transmission substation, a distribution substation, an exchange, a water works and
-//! a hospital in every region's hub; a stadium, a central station, an airport and an
-//! arena in every place of 500,000 or more; a town hall (and a stock exchange above
-//! 200,000) in every country's largest place; a power plant, a station and a town
-//! hall in every hub. Counts per place are then rounded by largest remainder so the
+//! a hospital in every region's hub; a transmission substation on both sides of every
+//! border (in the closest pair of large places facing each other), with a station
+//! over land and a gas compressor station where both countries have gas; a stadium,
+//! a central station, an airport and an arena in every place of 500,000 or more; a
+//! town hall (and a stock exchange above 200,000) in every country's largest place;
+//! a power plant, a station and a town hall in every hub. Counts per place are then rounded by largest remainder so the
 //! total is exact.
 //!
 //! **Where.** Positions are drawn around the place with a Gaussian of radius
@@ -100,7 +107,7 @@
 //! distribution centre (goods, 24–72 h); food distribution ← road or rail (transport
 //! access), ← food plants; airports ← oil terminal (fuel, 3–10 days); district
 //! heating ← gas compressor; data centres ← two substations and two exchanges; and so
-//! on (see `types::rules`). About two per asset.
+//! on (see `types::rules`). About 2.3 per asset.
 //!
 //! **Network links.** Grid: transmission substation → its distribution substations,
 //! power plant → nearest transmission substation, and a spanning tree (with some
@@ -115,10 +122,12 @@
 //! **Across borders.** Neighbours are countries whose border vertices meet, or whose
 //! places of 10,000+ face each other within 150 km across the sea only (Channel,
 //! Øresund, Gulf of Finland, Strait of Otranto, Sicily–Malta …). For every pair, up to
-//! three grid interconnectors join the transmission substations nearest to the
-//! closest large places across the border (within 150 km, the closest pair
-//! otherwise), plus one gas pipeline with a gas supply dependency (24–96 h buffer)
-//! and, over land, one railway. Countries under 3 million inhabitants depend on up to
+//! three pairs of places of 10,000+ facing each other within 150 km are chosen
+//! (closest and largest first; the closest pair of any size when there is none), and
+//! grid interconnectors join the transmission substations nearest to them (the first
+//! pair has its own, reserved by the plan); the first pair also gets a gas pipeline
+//! between compressor stations with a gas supply dependency (24–96 h buffer) and,
+//! over land, a railway. Countries under 3 million inhabitants depend on up to
 //! two foreign transmission substations for electricity; airports of countries with
 //! no oil terminal take fuel from the nearest foreign one. These links and
 //! dependencies come in the last chunk.

@@ -503,7 +503,7 @@ const FPP: &[T] = &[T::Fpp];
 /// The dependency rules of a dependent type.
 pub fn rules(t: T) -> &'static [DepRule] {
     static TSS: [DepRule; 1] = [dep(V::Telecom, TEL, (1, 2), (4.0, 8.0), 0.8)];
-    static SUB: [DepRule; 2] = [dep(V::Electricity, E_TSS, (1, 2), (0.0, 0.0), 1.0), dep(V::Telecom, TEL, (1, 1), (2.0, 8.0), 0.5)];
+    static SUB: [DepRule; 2] = [dep(V::Electricity, E_TSS, (1, 2), (0.0, 0.0), 1.0), dep(V::Telecom, TEL, (1, 1), (2.0, 8.0), 0.8)];
     static PPL: [DepRule; 2] = [dep(V::Telecom, TEL, (1, 1), (4.0, 8.0), 0.6), dep(V::Water, WTR, (1, 1), (24.0, 72.0), 0.2)];
     static GCS_: [DepRule; 2] = [dep(V::Electricity, E_SUB, (1, 1), (0.0, 4.0), 0.6), dep(V::Telecom, TEL, (1, 1), (4.0, 8.0), 0.5)];
     static DHP_: [DepRule; 3] = [
@@ -545,7 +545,7 @@ pub fn rules(t: T) -> &'static [DepRule] {
     ];
     static WTR_: [DepRule; 2] = [dep(V::Electricity, E_SUB, (1, 2), (2.0, 12.0), 1.0), dep(V::Telecom, TEL, (1, 1), (12.0, 48.0), 0.5)];
     static WWT_: [DepRule; 2] = [dep(V::Electricity, E_SUB, (1, 1), (2.0, 8.0), 1.0), dep(V::Telecom, TEL, (1, 1), (12.0, 48.0), 0.3)];
-    static TEL_: [DepRule; 1] = [dep(V::Electricity, E_SUB, (1, 1), (4.0, 8.0), 1.0)];
+    static TEL_: [DepRule; 1] = [dep(V::Electricity, E_SUB, (1, 2), (4.0, 8.0), 1.0)];
     static DCN_: [DepRule; 3] = [
         dep(V::Electricity, E_HV, (2, 2), (24.0, 48.0), 1.0),
         dep(V::Telecom, TEL, (2, 2), (0.0, 0.0), 1.0),
@@ -596,17 +596,18 @@ pub fn rules(t: T) -> &'static [DepRule] {
         dep(V::TransportAccess, STN, (1, 2), (0.0, 0.0), 1.0),
         dep(V::Telecom, TEL, (1, 1), (0.0, 4.0), 0.5),
     ];
-    static POW: [DepRule; 1] = [dep(V::Electricity, E_SUB, (1, 1), (0.0, 48.0), 0.8)];
+    static POW: [DepRule; 2] = [dep(V::Electricity, E_SUB, (1, 1), (0.0, 48.0), 1.0), dep(V::Water, WTR, (1, 1), (12.0, 72.0), 0.5)];
     static PED: [DepRule; 2] = [dep(V::TransportAccess, STN_HUB, (1, 1), (0.0, 24.0), 0.5), dep(V::Electricity, E_SUB, (1, 1), (0.0, 0.0), 0.5)];
     static HOT: [DepRule; 4] = [
         dep(V::Electricity, E_SUB, (1, 1), (0.0, 8.0), 1.0),
         dep(V::Water, WTR, (1, 1), (4.0, 24.0), 1.0),
-        dep(V::Telecom, TEL, (1, 1), (0.0, 8.0), 0.3),
+        dep(V::Telecom, TEL, (1, 1), (0.0, 8.0), 0.5),
         local(dep(V::Heating, DHP, (1, 1), (6.0, 24.0), 0.5)),
     ];
-    static SCH: [DepRule; 3] = [
+    static SCH: [DepRule; 4] = [
         dep(V::Electricity, E_SUB, (1, 1), (0.0, 8.0), 1.0),
-        dep(V::Water, WTR, (1, 1), (8.0, 24.0), 0.8),
+        dep(V::Water, WTR, (1, 1), (8.0, 24.0), 1.0),
+        dep(V::Telecom, TEL, (1, 1), (0.0, 24.0), 0.5),
         local(dep(V::Heating, DHP, (1, 1), (6.0, 24.0), 0.7)),
     ];
     static MUS: [DepRule; 2] = [dep(V::Electricity, E_SUB, (1, 1), (0.0, 8.0), 1.0), dep(V::Telecom, TEL, (1, 1), (0.0, 8.0), 0.3)];
