@@ -1,7 +1,7 @@
 //! Generation speed: builds N assets (with their organisations, dependencies and
 //! links) into a sink that only counts, and prints the time and rate.
 //!
-//! `cargo run --release -p rampart-gen --example gen_bench -- 10000000 [seed] [threads]`
+//! `cargo run --release -p rampart-gen --example gen_bench -- 10000000 [seed] [threads] [max_chunk_assets]`
 use std::time::Instant;
 
 fn main() {
@@ -9,7 +9,8 @@ fn main() {
     let assets: u64 = args.next().and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(1_000_000);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let threads: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
-    let cfg = rampart_gen::GenConfig { threads, ..rampart_gen::GenConfig::new(assets, seed) };
+    let max_chunk_assets: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(rampart_gen::DEFAULT_CHUNK_ASSETS);
+    let cfg = rampart_gen::GenConfig { threads, max_chunk_assets, ..rampart_gen::GenConfig::new(assets, seed) };
     let start = Instant::now();
     let mut counted = (0usize, 0usize, 0usize, 0usize);
     let mut largest = 0usize;
