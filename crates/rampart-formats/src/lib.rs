@@ -14,6 +14,7 @@
 //! [`export_csv`] write the registry back out, page by page.
 
 pub mod csv;
+mod bench;
 mod export;
 pub mod geojson;
 mod import;
@@ -21,6 +22,7 @@ pub mod osm;
 mod place;
 mod progress;
 
+pub use bench::{bench_import, synthetic_geojson, BenchOptions, BenchReport};
 pub use export::{export_csv, export_geojson, ExportCounts, ExportError, ExportScope};
 pub use crate::csv::Table;
 pub use import::{import, Data, Format, ImportError, ImportOptions, ImportReport, Source};

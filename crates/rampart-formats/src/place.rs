@@ -97,3 +97,26 @@ impl fmt::Display for Issue {
         write!(f, ": {}", self.message)
     }
 }
+
+impl Issue {
+    /// The place within the file as written in messages: `features[12]`,
+    /// `line 5`, `node/42`, or empty for the file as a whole.
+    pub fn position(&self) -> String {
+        let whole = self.place.to_string();
+        whole.strip_prefix(&*self.place.file).map(|rest| rest.trim_start_matches(": ").to_string()).unwrap_or_default()
+    }
+}
+
+/// `{"file", "position", "field", "message", "text"}` for API responses.
+impl serde::Serialize for Issue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Issue", 5)?;
+        st.serialize_field("file", &*self.place.file)?;
+        st.serialize_field("position", &self.position())?;
+        st.serialize_field("field", &self.field)?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("text", &self.to_string())?;
+        st.end()
+    }
+}

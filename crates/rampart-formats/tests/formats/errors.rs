@@ -36,6 +36,14 @@ async fn malformed_json_names_line_and_column() {
 async fn country_name_instead_of_code() {
     let mut features: Vec<Value> = (0..13).map(|i| asset(&format!("A-{i}"), 10.0, 50.0)).collect();
     features[12]["properties"]["country"] = json!("Germany");
+    let db = fresh(Backend::Sqlite).await;
+    let err = run(&db.store, &[geojson("assets.geojson", &collection(features.clone()))]).await.unwrap_err();
+    assert_eq!(
+        serde_json::to_value(&err.issues()[0]).expect("JSON"),
+        json!({"file": "assets.geojson", "position": "features[12]", "field": "properties.country",
+               "message": "expected an ISO 3166-1 alpha-2 country code such as \"DE\", found \"Germany\"",
+               "text": "assets.geojson: features[12].properties.country: expected an ISO 3166-1 alpha-2 country code such as \"DE\", found \"Germany\""})
+    );
     assert_eq!(
         one_problem(&[geojson("assets.geojson", &collection(features))]).await,
         "assets.geojson: features[12].properties.country: expected an ISO 3166-1 alpha-2 country code such as \"DE\", found \"Germany\""
