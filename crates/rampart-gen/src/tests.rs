@@ -319,3 +319,57 @@ fn large_regions_are_split_without_changing_the_registry() {
     };
     assert_eq!(lines(&chunks), lines(reference));
 }
+
+#[test]
+fn dependency_rules_are_applied() {
+    let chunks = &small().0;
+    let code = |id: &rampart_core::AssetId| id.as_str()[3..6].to_string();
+    let mut by_dependent: HashMap<String, Vec<&Dependency>> = HashMap::new();
+    for d in chunks.iter().flat_map(|c| c.dependencies.iter()) {
+        by_dependent.entry(d.dependent.to_string()).or_default().push(d);
+    }
+    let elec = |id: &str| -> Vec<&Dependency> {
+        by_dependent.get(id).map(|v| v.iter().copied().filter(|d| d.service.key() == "electricity").collect()).unwrap_or_default()
+    };
+    let with_dc: HashSet<&str> = assets(chunks).filter(|a| a.id.as_str().contains("-DCN-")).map(|a| a.country.as_str()).collect();
+    let mut subs: HashMap<&str, usize> = HashMap::new();
+    for a in assets(chunks).filter(|a| a.id.as_str().contains("-SUB-")) {
+        *subs.entry(a.country.as_str()).or_default() += 1;
+    }
+    assert_eq!(small().0.len(), 41, "one region per country at this size");
+    let mut checked = HashMap::<String, usize>::new();
+    for a in assets(chunks) {
+        let kind = code(&a.id);
+        let e = elec(a.id.as_str());
+        match kind.as_str() {
+            "SUB" => {
+                assert!((1..=2).contains(&e.len()), "{} has {} electricity suppliers", a.id, e.len());
+                assert!(e.iter().all(|d| code(&d.supplier) == "TSS" && d.buffer_hours == 0.0 && d.n as usize == e.len()));
+            }
+            "HOS" => {
+                // Two feeds (k = 1 of n = 2) wherever the region (here: the country) has two substations.
+                let n = subs.get(a.country.as_str()).copied().unwrap_or(0).min(2);
+                assert_eq!(e.len(), n, "{}", a.id);
+                assert!(e.iter().all(|d| (d.k, d.n as usize) == (1, n) && (24.0..=72.0).contains(&d.buffer_hours)), "{e:?}");
+            }
+            "WTR" => assert!(e.iter().all(|d| (2.0..=12.0).contains(&d.buffer_hours)), "{e:?}"),
+            "TEL" => assert!(!e.is_empty() && e.iter().all(|d| (4.0..=8.0).contains(&d.buffer_hours)), "{e:?}"),
+            "STN" => assert!(!e.is_empty() && e.iter().all(|d| d.buffer_hours == 0.0), "{e:?}"),
+            "BNK" if with_dc.contains(a.country.as_str()) => {
+                let pay = by_dependent.get(a.id.as_str()).map(|v| v.iter().filter(|d| d.service.key() == "payment").count());
+                assert!(pay.unwrap_or(0) >= 1, "{} has no payment supplier", a.id);
+            }
+            _ => continue,
+        }
+        *checked.entry(kind).or_default() += 1;
+    }
+    assert!(checked.values().all(|&n| n > 20), "{checked:?}");
+    // Every distribution substation hangs off the grid by a link from its supplier.
+    let grid_to_sub = chunks
+        .iter()
+        .flat_map(|c| c.links.iter())
+        .filter(|l| l.network.key() == "grid" && code(&l.from) == "TSS" && code(&l.to) == "SUB")
+        .count();
+    let sub_feeds = by_dependent.iter().filter(|(k, _)| k[3..6] == *"SUB").map(|(k, _)| elec(k).len()).sum::<usize>();
+    assert_eq!(grid_to_sub, sub_feeds);
+}
