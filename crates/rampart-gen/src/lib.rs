@@ -219,7 +219,7 @@ pub struct Stats {
 
 /// Number of chunks a run of `cfg` produces, for progress displays.
 pub fn chunk_count(cfg: &GenConfig) -> usize {
-    plan::build(cfg.assets, cfg.max_chunk_assets).chunk_total()
+    plan::build(cfg.assets, cfg.max_chunk_assets, plan::ASSETS_PER_REGION).chunk_total()
 }
 
 fn country_of(id: &str) -> &str {
@@ -230,8 +230,18 @@ fn country_of(id: &str) -> &str {
 /// to assets of this chunk or of earlier chunks; organisations come before the
 /// assets that name them. The sink runs on the calling thread; if it fails, the
 /// generation stops and its error is returned.
-pub fn generate<E>(cfg: &GenConfig, mut sink: impl FnMut(Chunk) -> Result<(), E>) -> Result<Stats, E> {
-    let plan = plan::build(cfg.assets, cfg.max_chunk_assets);
+pub fn generate<E>(cfg: &GenConfig, sink: impl FnMut(Chunk) -> Result<(), E>) -> Result<Stats, E> {
+    generate_with(cfg, plan::ASSETS_PER_REGION, sink)
+}
+
+/// [`generate`] with another region size (tests use small regions to exercise the
+/// links and fallbacks between regions at small sizes).
+pub(crate) fn generate_with<E>(
+    cfg: &GenConfig,
+    assets_per_region: u64,
+    mut sink: impl FnMut(Chunk) -> Result<(), E>,
+) -> Result<Stats, E> {
+    let plan = plan::build(cfg.assets, cfg.max_chunk_assets, assets_per_region);
     let tasks = plan.regions.len() + 1; // every region, then the final chunk
     let n = plan.chunk_total();
     let threads = if cfg.threads > 0 { cfg.threads } else { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) };

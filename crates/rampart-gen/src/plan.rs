@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 use std::ops::Range;
 
-/// People per region at the reference scale: one region per this many assets.
+/// One region per this many requested assets.
 pub const ASSETS_PER_REGION: u64 = 5_000;
 
 pub struct Region {
@@ -105,12 +105,12 @@ fn weight(w: &World, f: &Flags, t: T, ci: usize, capital: bool) -> f64 {
     d.base + major + pop / d.people_per
 }
 
-pub fn build(assets: u64, part: usize) -> Plan {
+pub fn build(assets: u64, part: usize, assets_per_region: u64) -> Plan {
     let part = part.max(1);
     let w = world();
     let n_cities = w.cities.len();
     let pop_all: u64 = w.scope.iter().map(|s| s.pop).sum::<u64>().max(1);
-    let r_total = (assets / ASSETS_PER_REGION).max(1) as f64;
+    let r_total = (assets / assets_per_region.max(1)).max(1) as f64;
 
     // Regions: hubs are the largest places at least `d` km apart; every place goes to
     // its nearest hub.

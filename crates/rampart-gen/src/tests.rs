@@ -373,3 +373,39 @@ fn dependency_rules_are_applied() {
     let sub_feeds = by_dependent.iter().filter(|(k, _)| k[3..6] == *"SUB").map(|(k, _)| elec(k).len()).sum::<usize>();
     assert_eq!(grid_to_sub, sub_feeds);
 }
+
+#[test]
+fn many_regions_per_country_stay_consistent() {
+    // 20 regions for 10,000 assets: Germany gets three, France, Italy, Spain and the
+    // United Kingdom two, so suppliers from earlier regions and national backbones
+    // between regions are exercised.
+    let mut chunks = Vec::new();
+    let cfg = GenConfig { threads: 2, ..GenConfig::new(10_000, 11) };
+    let stats = crate::generate_with(&cfg, 500, |c| {
+        chunks.push(c);
+        Ok::<(), Infallible>(())
+    });
+    assert_eq!(stats.map(|s| s.assets), Ok(10_000));
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut orgs: HashSet<String> = HashSet::new();
+    for c in &chunks {
+        orgs.extend(c.organisations.iter().map(|o| o.id.to_string()));
+        for a in &c.assets {
+            assert!(a.operator_id.as_ref().is_some_and(|o| orgs.contains(o.as_str())), "{}", a.id);
+            seen.insert(a.id.to_string());
+        }
+        for d in &c.dependencies {
+            assert!(seen.contains(d.supplier.as_str()) && seen.contains(d.dependent.as_str()), "{d:?}");
+        }
+        for l in &c.links {
+            assert!(seen.contains(l.from.as_str()) && seen.contains(l.to.as_str()), "{l:?}");
+        }
+    }
+    for id in ["de-op-dso-1", "de-op-dso-2", "de-op-dso-3", "fr-op-water-2", "de-op-tso"] {
+        assert!(orgs.contains(id), "no {id}");
+    }
+    // A national grid backbone joins German regions: a grid link between two German
+    // transmission substations in the final chunk.
+    let last = chunks.last().map(|c| c.links.as_slice()).unwrap_or(&[]);
+    assert!(last.iter().any(|l| l.network.key() == "grid" && l.from.as_str().starts_with("DE-TSS") && l.to.as_str().starts_with("DE-TSS")));
+}
