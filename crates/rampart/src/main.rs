@@ -1,7 +1,9 @@
 //! `rampart`: the registry's web app, JSON API and command line in one binary.
 
+mod bench;
 mod config;
 mod demo;
+mod io;
 
 use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
@@ -53,6 +55,43 @@ enum Command {
         #[arg(long, default_value_t = 2557)]
         seed: u64,
     },
+    /// Import GeoJSON, CSV or OpenStreetMap PBF files: all of them or, on any error, nothing.
+    ///
+    /// GeoJSON: a FeatureCollection of assets (plus dependency and link features and an
+    /// "organisations" member). CSV: assets.csv, dependencies.csv, links.csv,
+    /// organisations.csv (see docs/formats.md). OSM: a .osm.pbf extract, mapped by tags.
+    Import {
+        /// The files, in any order (organisations and assets are loaded before dependencies and links).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Check everything (syntax, fields, duplicates, references, the database's constraints) and write nothing.
+        #[arg(long)]
+        check: bool,
+        /// OSM tag mapping (TOML) to use instead of the built-in one (see docs/formats.md).
+        #[arg(long)]
+        osm_mapping: Option<std::path::PathBuf>,
+        /// Country of OSM elements that have no addr:country and lie outside the known borders.
+        #[arg(long)]
+        country: Option<String>,
+        /// Recorded in the history of every imported asset.
+        #[arg(long, default_value = "import")]
+        actor: String,
+    },
+    /// Export the registry (or part of it) as GeoJSON or CSV, in a form that imports back.
+    Export {
+        /// `geojson` (one file) or `csv` (a folder with assets.csv, dependencies.csv, links.csv, organisations.csv).
+        #[arg(long, default_value = "geojson")]
+        format: String,
+        /// The file (GeoJSON) or folder (CSV) to write; `-` writes GeoJSON to standard output.
+        #[arg(long, short)]
+        out: std::path::PathBuf,
+        /// Only this country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        country: Option<String>,
+        /// Only this sector.
+        #[arg(long)]
+        sector: Option<String>,
+    },
     /// Apply database migrations and exit (serve and demo also migrate at start).
     Migrate,
     /// Manage user accounts.
@@ -64,6 +103,38 @@ enum Command {
     Org {
         #[command(subcommand)]
         command: OrgCommand,
+    },
+    /// Measure speed; prints Markdown tables for BENCHMARKS.md.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Generate a registry in memory (nothing stored): time, rate and peak memory.
+    Generate {
+        #[arg(long, default_value_t = 10_000_000)]
+        assets: u64,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+    },
+    /// Generate a registry as a GeoJSON file, then time its import into the configured, empty database.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        assets: u64,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+        /// Folder for the temporary GeoJSON file.
+        #[arg(long, default_value = "/tmp")]
+        dir: std::path::PathBuf,
+    },
+    /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
+    Query {
+        /// Queries per kind.
+        #[arg(long, default_value_t = 400)]
+        rounds: usize,
     },
 }
 
@@ -114,9 +185,10 @@ enum OrgCommand {
     List,
 }
 
-fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+/// Logs go to standard error; servers log at `info`, one-shot commands only warnings.
+fn init_logs(json: bool, serving: bool) {
+    let default = if serving { "info,sqlx=warn" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -128,12 +200,12 @@ fn init_logs(json: bool) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    let serve_flags = match &cli.command {
-        Command::Serve { serve } | Command::Demo { serve, .. } => serve.clone(),
-        _ => ServeOverrides::default(),
+    let (serve_flags, serving) = match &cli.command {
+        Command::Serve { serve } | Command::Demo { serve, .. } => (serve.clone(), true),
+        _ => (ServeOverrides::default(), false),
     };
     let config = Config::resolve(&cli.global, &serve_flags)?;
-    init_logs(config.json_logs);
+    init_logs(config.json_logs, serving);
     match cli.command {
         Command::Serve { .. } => serve(&config, open(&config).await?).await,
         Command::Demo { assets, seed, .. } => {
@@ -150,6 +222,14 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
+        Command::Import { files, check, osm_mapping, country, actor } => {
+            let store = open(&config).await?;
+            io::import(&store, &files, check, osm_mapping.as_deref(), country.as_deref(), &actor).await
+        }
+        Command::Export { format, out, country, sector } => {
+            let store = open(&config).await?;
+            io::export(&store, &format, &out, country.as_deref(), sector.as_deref()).await
+        }
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -157,6 +237,11 @@ async fn main() -> Result<()> {
         }
         Command::User { command } => user(&open(&config).await?, command).await,
         Command::Org { command } => org(&open(&config).await?, command).await,
+        Command::Bench { command } => match command {
+            BenchCommand::Generate { assets, seed } => bench::generate(assets, seed),
+            BenchCommand::Import { assets, seed, dir } => bench::import(&open(&config).await?, assets, seed, &dir).await,
+            BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
+        },
     }
 }
 

@@ -1,0 +1,156 @@
+//! `rampart bench …`: measured speed, printed as a table for BENCHMARKS.md.
+
+use anyhow::Result;
+use rampart_core::{BBox, Scope};
+use rampart_gen::GenConfig;
+use rampart_store::{AssetFilter, Store};
+use std::time::{Duration, Instant};
+
+/// Peak resident memory of this process so far, in MiB (Linux).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn mib(v: Option<f64>) -> String {
+    v.map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "n/a".into())
+}
+
+/// Generates `assets` assets without storing them.
+pub fn generate(assets: u64, seed: u64) -> Result<()> {
+    let start = Instant::now();
+    let mut dependencies = 0usize;
+    let stats = rampart_gen::generate(&GenConfig::new(assets, seed), |chunk| {
+        dependencies += chunk.dependencies.len();
+        Ok::<(), std::convert::Infallible>(())
+    })?;
+    let elapsed = start.elapsed().as_secs_f64();
+    println!("| benchmark | assets | dependencies | links | time | assets/s | peak memory |");
+    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| generate | {} | {} | {} | {elapsed:.1} s | {:.0} | {} |",
+        stats.assets,
+        dependencies,
+        stats.links,
+        stats.assets as f64 / elapsed,
+        mib(peak_rss_mib())
+    );
+    Ok(())
+}
+
+/// City centres for city-sized boxes (about 20 km × 22 km).
+const CITIES: [(&str, f64, f64); 16] = [
+    ("Berlin", 13.40, 52.52), ("Paris", 2.35, 48.86), ("Madrid", -3.70, 40.42), ("Rome", 12.50, 41.90),
+    ("Warsaw", 21.01, 52.23), ("Vienna", 16.37, 48.21), ("Stockholm", 18.07, 59.33), ("Amsterdam", 4.90, 52.37),
+    ("Prague", 14.42, 50.09), ("Lisbon", -9.14, 38.72), ("Athens", 23.73, 37.98), ("Bucharest", 26.10, 44.43),
+    ("Helsinki", 24.94, 60.17), ("Dublin", -6.26, 53.35), ("Milan", 9.19, 45.46), ("Lyon", 4.84, 45.76),
+];
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+/// Bounding-box queries over the registry in the database: a page of up to 1,000
+/// assets (the API's largest page), the count, and the map view.
+pub async fn query(store: &Store, rounds: usize) -> Result<()> {
+    let total = store.count_assets(&AssetFilter::default(), &Scope::All).await?;
+    println!("registry: {total} assets ({:?})", store.backend());
+    println!("| query | runs | p50 | p95 | p99 | mean rows |");
+    println!("|---|---|---|---|---|---|");
+    for kind in ["list 1000", "count", "map"] {
+        let mut times = Vec::new();
+        let mut rows = 0i64;
+        for i in 0..rounds {
+            let (_, lon, lat) = CITIES[i % CITIES.len()];
+            let bbox = BBox { min_lon: lon - 0.15, min_lat: lat - 0.1, max_lon: lon + 0.15, max_lat: lat + 0.1 };
+            let f = AssetFilter { bbox: Some(bbox), ..Default::default() };
+            let start = Instant::now();
+            rows += match kind {
+                "list 1000" => store.list_assets(&f, &Scope::All, 1000, None).await?.items.len() as i64,
+                "count" => store.count_assets(&f, &Scope::All).await?,
+                _ => store.map_items(&f, &Scope::All, 3000, 48).await?.len() as i64,
+            };
+            times.push(start.elapsed());
+        }
+        times.sort();
+        println!(
+            "| {kind} (city box) | {rounds} | {:.1} ms | {:.1} ms | {:.1} ms | {} |",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            percentile(&times, 0.99),
+            rows / rounds.max(1) as i64
+        );
+    }
+    Ok(())
+}
+
+/// Writes a generated registry as one GeoJSON file (organisations last), the way an
+/// authority's export looks.
+pub fn write_generated_geojson(assets: u64, seed: u64, path: &std::path::Path) -> Result<u64> {
+    use std::io::Write;
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+    let mut first = true;
+    let mut organisations = Vec::new();
+    rampart_gen::generate(&GenConfig::new(assets, seed), |chunk| -> std::io::Result<()> {
+        let features = chunk
+            .assets
+            .iter()
+            .map(rampart_formats::geojson::asset_feature)
+            .chain(chunk.dependencies.iter().map(|d| rampart_formats::geojson::dependency_feature(d, None, None)))
+            .chain(chunk.links.iter().map(|l| rampart_formats::geojson::link_feature(l, None, None)));
+        for f in features {
+            if !first {
+                out.write_all(b",\n")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut out, &f)?;
+        }
+        organisations.extend(chunk.organisations.iter().map(|o| o.to_json()));
+        Ok(())
+    })?;
+    out.write_all(b"\n],\"organisations\":")?;
+    serde_json::to_writer(&mut out, &organisations)?;
+    out.write_all(b"}\n")?;
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// Imports a generated registry of `assets` assets from GeoJSON into the configured
+/// (empty) database and reports the rate.
+pub async fn import(store: &Store, assets: u64, seed: u64, dir: &std::path::Path) -> Result<()> {
+    let existing = store.count_assets(&AssetFilter::default(), &Scope::All).await?;
+    if existing > 0 {
+        anyhow::bail!("the database already holds {existing} assets: point --database-url or --data-dir at an empty one");
+    }
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("registry-{assets}-{seed}.geojson"));
+    let start = Instant::now();
+    let bytes = write_generated_geojson(assets, seed, &path)?;
+    let written = start.elapsed().as_secs_f64();
+    let opts = rampart_formats::ImportOptions::new("bench", 0);
+    let source = rampart_formats::Source::path(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = rampart_formats::import(store, &[source], &opts, &rampart_formats::BarProgress::stderr())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secs = report.elapsed.as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    println!("file: {:.0} MB GeoJSON written in {written:.1} s", bytes as f64 / 1e6);
+    println!("| import into | assets | dependencies | links | time | assets/s | MB/s | peak memory |");
+    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {:?} | {} | {} | {} | {secs:.1} s | {:.0} | {:.1} | {} |",
+        store.backend(),
+        report.assets,
+        report.dependencies,
+        report.links,
+        report.assets as f64 / secs,
+        bytes as f64 / 1e6 / secs,
+        mib(peak_rss_mib())
+    );
+    Ok(())
+}

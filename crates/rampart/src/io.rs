@@ -1,0 +1,82 @@
+//! `rampart import` and `rampart export`.
+
+use anyhow::{anyhow, bail, Context, Result};
+use rampart_core::{CountryCode, Scope, Sector};
+use rampart_formats::{BarProgress, ExportScope, Format, ImportOptions, OsmOptions, Source, TagMapping};
+use rampart_server::clock::{Clock, SystemClock};
+use rampart_store::{AssetFilter, Store};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The country of a position, from the Natural Earth borders the generator embeds.
+pub fn locate() -> rampart_formats::osm::Locate {
+    Arc::new(|lon, lat| {
+        let world = rampart_gen::data::world();
+        world.country_at(lon, lat).and_then(|i| world.shapes[i].code)
+    })
+}
+
+pub async fn import(store: &Store, files: &[std::path::PathBuf], check: bool, mapping: Option<&Path>, country: Option<&str>, actor: &str) -> Result<()> {
+    let osm = OsmOptions {
+        mapping: Arc::new(match mapping {
+            Some(p) => TagMapping::from_file(p).map_err(|e| anyhow!("{e}"))?,
+            None => TagMapping::default(),
+        }),
+        default_country: country.map(CountryCode::parse).transpose().map_err(|e| anyhow!("--country{e}"))?,
+        locate: Some(locate()),
+    };
+    let mut sources = Vec::new();
+    for f in files {
+        let mut s = Source::path(f).map_err(|e| anyhow!("{e}"))?;
+        if let Format::OsmPbf(_) = s.format {
+            s.format = Format::OsmPbf(osm.clone());
+        }
+        sources.push(s);
+    }
+    let mut opts = ImportOptions::new(actor, SystemClock.now_ms());
+    opts.check = check;
+    let progress = BarProgress::stderr();
+    match rampart_formats::import(store, &sources, &opts, &progress).await {
+        Ok(report) => {
+            println!("{report}");
+            for w in report.warnings.iter().take(10) {
+                println!("warning: {w}");
+            }
+            if report.warning_count > 10 {
+                println!("… and {} more warnings", report.warning_count - 10);
+            }
+            Ok(())
+        }
+        Err(e) => bail!("nothing was imported:\n{e}"),
+    }
+}
+
+pub async fn export(store: &Store, format: &str, out: &Path, country: Option<&str>, sector: Option<&str>) -> Result<()> {
+    let filter = AssetFilter {
+        country: country.map(CountryCode::parse).transpose().map_err(|e| anyhow!("--country{e}"))?,
+        sector: sector.map(Sector::parse).transpose().map_err(|e| anyhow!("--sector{e}"))?,
+        ..Default::default()
+    };
+    let what = ExportScope { filter, scope: Scope::All };
+    let counts = match format {
+        "geojson" if out == Path::new("-") => {
+            let mut w = std::io::BufWriter::new(std::io::stdout());
+            rampart_formats::export_geojson(store, &what, &mut w).await?
+        }
+        "geojson" => {
+            let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            rampart_formats::export_geojson(store, &what, &mut w).await?
+        }
+        "csv" => {
+            std::fs::create_dir_all(out).with_context(|| format!("creating the folder {}", out.display()))?;
+            rampart_formats::export_csv(store, &what, out).await?
+        }
+        other => bail!("--format must be geojson or csv, found {other:?}"),
+    };
+    eprintln!(
+        "exported {} organisations, {} assets, {} dependencies, {} network links",
+        counts.organisations, counts.assets, counts.dependencies, counts.links
+    );
+    Ok(())
+}
