@@ -319,7 +319,8 @@ struct Reading {
 
 impl Reading {
     fn start(sources: &Arc<[Source]>) -> Reading {
-        let (tx, rx) = mpsc::channel::<Vec<Event>>(4);
+        // Room for a few batches: parsing goes on while a batch is written.
+        let (tx, rx) = mpsc::channel::<Vec<Event>>(16);
         let counter = Arc::new(AtomicU64::new(0));
         let reader = {
             let (sources, counter) = (sources.clone(), counter.clone());

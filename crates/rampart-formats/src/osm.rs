@@ -459,3 +459,60 @@ fn asset_event<K: AsRef<str>, V: AsRef<str>>(
         Err(e) => crate::geojson::invalid(place, e, |f| f.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_way(refs: &[i64], nodes: &[(i64, f64, f64)]) -> Vec<String> {
+        let opts = OsmOptions { default_country: CountryCode::parse("FI").ok(), ..OsmOptions::default() };
+        let w = PendingWay { id: 7, rule: 1, tags: vec![("power".into(), "substation".into())], refs: refs.to_vec() };
+        let positions = nodes.iter().map(|(id, x, y)| (*id, (*x, *y))).collect();
+        way(&w, &positions, &"t.osm.pbf".into(), &opts)
+            .into_iter()
+            .map(|e| match e {
+                Event::Warning(i) => format!("warning {i}"),
+                Event::Record(p, Record::Asset(a)) => format!("{p}: {} {:?}", a.name, a.geometry.to_geojson()["type"]),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn crossing_rings_become_their_centroid() {
+        let nodes = [(1, 0.0, 0.0), (2, 0.001, 0.001), (3, 0.001, 0.0), (4, 0.0, 0.001)];
+        assert_eq!(
+            run_way(&[1, 2, 3, 4, 1], &nodes),
+            vec![
+                "warning t.osm.pbf: way/7: geometry: coordinates[0]: the ring intersects itself (segments 0 and 2); imported as its centroid",
+                "t.osm.pbf: way/7: Substation way/7 String(\"Point\")",
+            ]
+        );
+        assert_eq!(run_way(&[1, 3, 2, 4, 1], &nodes), vec!["t.osm.pbf: way/7: Substation way/7 String(\"Polygon\")"]);
+    }
+
+    #[test]
+    fn open_ways_and_missing_nodes_become_points() {
+        let nodes = [(1, 24.0, 60.0), (2, 24.001, 60.0), (3, 24.001, 60.001)];
+        assert_eq!(
+            run_way(&[1, 2, 3], &nodes),
+            vec![
+                "warning t.osm.pbf: way/7: geometry: the way is not closed; imported as the centre of its nodes",
+                "t.osm.pbf: way/7: Substation way/7 String(\"Point\")",
+            ]
+        );
+        assert_eq!(run_way(&[8, 9, 8], &nodes), vec!["Skipped { reason: \"way without node positions in the extract\" }"]);
+    }
+
+    #[test]
+    fn default_mapping_rules() {
+        let m = TagMapping::default();
+        let label = |tags: &[(&str, &str)]| m.rule_for(tags).map(|r| r.label.clone());
+        assert_eq!(label(&[("power", "substation")]), Some("Substation".into()));
+        assert_eq!(label(&[("power", "substation"), ("substation", "minor_distribution")]), None);
+        assert_eq!(label(&[("power", "generator")]), None);
+        assert_eq!(label(&[("railway", "station"), ("station", "subway")]), Some("Metro station".into()));
+        assert_eq!(label(&[("building", "train_station"), ("public_transport", "station")]), Some("Railway station building".into()));
+        assert_eq!(m.rules.len(), 33);
+    }
+}

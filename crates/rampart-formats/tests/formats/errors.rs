@@ -37,7 +37,7 @@ async fn country_name_instead_of_code() {
     let mut features: Vec<Value> = (0..13).map(|i| asset(&format!("A-{i}"), 10.0, 50.0)).collect();
     features[12]["properties"]["country"] = json!("Germany");
     let db = fresh(Backend::Sqlite).await;
-    let err = run(&db.store, &[geojson("assets.geojson", &collection(features.clone()))]).await.unwrap_err();
+    let err = run(&db.store, &[geojson("assets.geojson", &collection(features.clone()))]).await.expect_err("invalid");
     assert_eq!(
         serde_json::to_value(&err.issues()[0]).expect("JSON"),
         json!({"file": "assets.geojson", "position": "features[12]", "field": "properties.country",
@@ -148,7 +148,7 @@ async fn duplicate_ids_name_both_places() {
         vec!["more-assets.csv: line 3, column id: duplicate asset id \"A-2\", first at a.geojson: features[1]"]
     );
     // An id already in the registry.
-    run(&db.store, &[geo.clone()]).await.expect("import");
+    run(&db.store, std::slice::from_ref(&geo)).await.expect("import");
     assert_eq!(
         problems(&db.store, &[geojson("b.geojson", &collection(vec![asset("A-3", 0.0, 0.0), asset("A-1", 0.0, 0.0)]))]).await,
         vec!["b.geojson: features[1].id: an asset with id \"A-1\" is already in the registry"]

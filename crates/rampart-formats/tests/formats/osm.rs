@@ -163,9 +163,9 @@ async fn mappings_can_be_overridden() {
 
     let bad = "[[rule]]\nlabel = \"Plant\"\nmatch = { power = \"plant\" }\nsector = \"energy\"\nsubsector = \"rail\"\n";
     assert_eq!(
-        TagMapping::from_toml(bad).unwrap_err().to_string(),
+        TagMapping::from_toml(bad).expect_err("invalid").to_string(),
         "mapping: rule 1 (Plant): subsector: \"rail\" belongs to sector \"transport\""
     );
     let typo = "[[rule]]\nlabel = \"Plant\"\nmatchs = { power = \"plant\" }\n";
-    assert!(TagMapping::from_toml(typo).unwrap_err().to_string().starts_with("mapping: TOML parse error at line 3, column 1"));
+    assert!(TagMapping::from_toml(typo).expect_err("invalid").to_string().starts_with("mapping: TOML parse error at line 3, column 1"));
 }

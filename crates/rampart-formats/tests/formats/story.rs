@@ -136,7 +136,7 @@ async fn all_or_nothing(backend: Backend) {
     let last = features.len() - 1;
     features[last] = asset("BIG-LAST", 25.0, 91.0);
     let big = geojson("big.geojson", &collection(features));
-    assert_eq!(problems(&db.store, &[big.clone()]).await, vec!["big.geojson: features[11999].geometry.coordinates: latitude must be within ±90, found 91"]);
+    assert_eq!(problems(&db.store, std::slice::from_ref(&big)).await, vec!["big.geojson: features[11999].geometry.coordinates: latitude must be within ±90, found 91"]);
     assert_eq!(count(&db.store).await, 1);
     assert_eq!(db.store.list_dependencies(None, 10, None).await.expect("deps").items.len(), 0);
 }
