@@ -1184,5 +1184,18 @@ pub fn final_chunk(plan: &Plan, seed: u64) -> Chunk {
             }
         }
     }
+
+    // One redundancy group per dependent and service: a compressor station fed across
+    // two borders needs one of its two foreign suppliers. Duplicates are dropped.
+    let mut seen_dep: HashSet<(String, String, Service)> = HashSet::new();
+    out.dependencies.retain(|d| seen_dep.insert((d.supplier.to_string(), d.dependent.to_string(), d.service)));
+    let mut group: std::collections::HashMap<(String, Service), u32> = std::collections::HashMap::new();
+    for d in &out.dependencies {
+        *group.entry((d.dependent.to_string(), d.service)).or_default() += 1;
+    }
+    for d in &mut out.dependencies {
+        d.n = group.get(&(d.dependent.to_string(), d.service)).copied().unwrap_or(1);
+        d.k = 1;
+    }
     out
 }

@@ -219,6 +219,14 @@ fn borders_are_crossed_by_links_and_dependencies() {
     assert!(has("DE", "FR", "rail"));
     assert!(has("DE", "PL", "gas"));
     assert!(cross.iter().all(|l| l.length_km.unwrap_or(0.0) < 600.0), "an interconnector is too long");
+    // Every dependent has one consistent k-of-n group per service.
+    let mut groups: HashMap<(String, &str), Vec<(u32, u32)>> = HashMap::new();
+    for d in chunks.iter().flat_map(|c| c.dependencies.iter()) {
+        groups.entry((d.dependent.to_string(), d.service.key())).or_default().push((d.k, d.n));
+    }
+    for ((dep, service), kn) in &groups {
+        assert!(kn.iter().all(|&x| x == kn[0]) && kn[0].1 as usize == kn.len(), "{dep} {service}: {kn:?}");
+    }
 }
 
 #[test]
