@@ -1,10 +1,12 @@
-//! Measures imports: a synthetic GeoJSON registry into a fresh SQLite store (and
-//! into PostgreSQL when a database URL is given).
+//! Measures imports: a synthetic GeoJSON registry imported into a fresh SQLite
+//! store, and into a fresh PostgreSQL database when RAMPART_TEST_POSTGRES names a
+//! cluster (as for the tests).
 //!
-//! cargo run --release -p rampart-formats --example import_bench -- 100000 [dependencies] [postgres://…/db]
+//! cargo run --release -p rampart-formats --example import_bench -- [assets] [dependencies]
 
 use rampart_formats::{bench_import, BenchOptions, NoProgress};
-use rampart_store::{Store, StoreOptions};
+use rampart_store::test_support::fresh;
+use rampart_store::Backend;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -12,17 +14,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let assets: u64 = args.first().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
     let dependencies: u64 = args.get(1).map(|a| a.parse()).transpose()?.unwrap_or(0);
     let dir = tempfile::tempdir()?;
-    let mut urls = vec![format!("sqlite://{}", dir.path().join("bench.db").display())];
-    urls.extend(args.get(2).cloned());
+    let mut backends = vec![Backend::Sqlite];
+    if std::env::var_os("RAMPART_TEST_POSTGRES").is_some() {
+        backends.push(Backend::Postgres);
+    }
     println!("| backend | assets | dependencies | file MB | import s | assets/s | MB/s |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    for url in urls {
-        let store = Store::open(&StoreOptions::new(&url)).await?;
+    for backend in backends {
+        let db = fresh(backend).await;
         let opts = BenchOptions { assets, dependencies, check: false };
-        let r = bench_import(&store, &opts, dir.path(), &NoProgress).await?;
+        let r = bench_import(&db.store, &opts, dir.path(), &NoProgress).await?;
         println!(
-            "| {} | {} | {} | {:.1} | {:.2} | {:.0} | {:.1} |",
-            url.split(':').next().unwrap_or(""),
+            "| {backend:?} | {} | {} | {:.1} | {:.2} | {:.0} | {:.1} |",
             r.import.assets,
             r.import.dependencies,
             r.file_bytes as f64 / 1e6,
@@ -30,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.assets_per_second(),
             r.megabytes_per_second()
         );
-        store.close().await;
+        db.store.close().await;
     }
     Ok(())
 }
