@@ -58,6 +58,32 @@ pub enum Format {
     OsmPbf(OsmOptions),
 }
 
+impl Format {
+    /// The format of a file from its name (`.geojson`, `.json`, `.csv`, `.pbf`)
+    /// and, for CSV, the table from its name (`assets.csv`, `dependencies.csv`,
+    /// `links.csv`, `organisations.csv`) or else from the header in `head`.
+    pub fn detect(name: &str, head: &[u8]) -> Result<Format, ImportError> {
+        let lower = name.to_ascii_lowercase();
+        let file: Arc<str> = name.into();
+        let refuse = |message: &str| ImportError::invalid(Place::new(&file, At::File).issue("", message));
+        if lower.ends_with(".geojson") || lower.ends_with(".json") {
+            Ok(Format::GeoJson)
+        } else if lower.ends_with(".pbf") {
+            Ok(Format::OsmPbf(OsmOptions::default()))
+        } else if lower.ends_with(".csv") {
+            let mut rdr = ::csv::Reader::from_reader(head);
+            let header: Vec<String> = rdr.headers().map(|h| h.iter().map(|c| c.trim().to_string()).collect()).unwrap_or_default();
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let base = Path::new(name).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+            Table::detect(&base, &header).map(Format::Csv).ok_or_else(|| {
+                refuse("cannot tell which table this CSV file holds: name it assets.csv, dependencies.csv, links.csv or organisations.csv")
+            })
+        } else {
+            Err(refuse("cannot tell the format: expected a .geojson, .json, .csv or .osm.pbf file"))
+        }
+    }
+}
+
 /// One input file of an import.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -68,37 +94,35 @@ pub struct Source {
 }
 
 impl Source {
-    /// A file whose format follows from its name (`.geojson`, `.json`, `.csv`,
-    /// `.osm.pbf`/`.pbf`) and, for CSV, from its name or header (`assets.csv`,
-    /// `dependencies.csv`, `links.csv`, `organisations.csv`). OSM files get the
-    /// default [`OsmOptions`]; replace them with [`Source::with_format`].
+    /// A file whose format follows from its name and first bytes (see
+    /// [`Format::detect`]). OSM files get the default [`OsmOptions`]; set yours
+    /// with [`Source::with_osm`].
     pub fn path(path: impl AsRef<Path>) -> Result<Source, ImportError> {
         let path = path.as_ref();
         let name: Arc<str> = path.display().to_string().into();
-        let lower = name.to_ascii_lowercase();
-        let refuse = |message: String| ImportError::invalid(Place::new(&name, At::File).issue("", message));
-        let format = if lower.ends_with(".geojson") || lower.ends_with(".json") {
-            Format::GeoJson
-        } else if lower.ends_with(".pbf") {
-            Format::OsmPbf(OsmOptions::default())
-        } else if lower.ends_with(".csv") {
-            let file = std::fs::File::open(path).map_err(|e| refuse(format!("cannot open the file: {e}")))?;
-            let mut rdr = ::csv::Reader::from_reader(file);
-            let header: Vec<String> = rdr.headers().map(|h| h.iter().map(|c| c.trim().to_string()).collect()).unwrap_or_default();
-            let header: Vec<&str> = header.iter().map(String::as_str).collect();
-            let stem = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
-            match Table::detect(&stem, &header) {
-                Some(t) => Format::Csv(t),
-                None => {
-                    return Err(refuse(
-                        "cannot tell which table this CSV file holds: name it assets.csv, dependencies.csv, links.csv or organisations.csv".into(),
-                    ))
-                }
-            }
-        } else {
-            return Err(refuse("cannot tell the format: expected a .geojson, .json, .csv or .osm.pbf file".into()));
-        };
+        let mut head = Vec::with_capacity(4096);
+        let read = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+        if let Err(e) = read {
+            return Err(ImportError::invalid(Place::new(&name, At::File).issue("", format!("cannot open the file: {e}"))));
+        }
+        let format = Format::detect(&name, &head)?;
         Ok(Source { name, data: Data::Path(path.to_path_buf()), format })
+    }
+
+    /// An upload: the format follows from its name and content, as for
+    /// [`Source::path`].
+    pub fn detect_bytes(name: &str, bytes: impl Into<Arc<[u8]>>) -> Result<Source, ImportError> {
+        let bytes: Arc<[u8]> = bytes.into();
+        let format = Format::detect(name, &bytes[..bytes.len().min(4096)])?;
+        Ok(Source { name: name.into(), data: Data::Bytes(bytes), format })
+    }
+
+    /// Replaces the options of an OSM source (mapping, default country, locator).
+    pub fn with_osm(mut self, opts: OsmOptions) -> Source {
+        if let Format::OsmPbf(o) = &mut self.format {
+            *o = opts;
+        }
+        self
     }
 
     pub fn with_format(path: impl AsRef<Path>, format: Format) -> Source {
@@ -441,7 +465,9 @@ struct Checker<'a> {
     org_buf: Vec<Organisation>,
     asset_buf: Vec<(Asset, Place)>,
     dependency_buf: Vec<Dependency>,
+    dependency_places: Vec<Place>,
     link_buf: Vec<NetworkLink>,
+    link_places: Vec<Place>,
     /// organisations, assets, dependencies, links
     counts: [u64; 4],
     errors: Vec<Issue>,
@@ -471,7 +497,9 @@ impl<'a> Checker<'a> {
             org_buf: Vec::new(),
             asset_buf: Vec::new(),
             dependency_buf: Vec::new(),
+            dependency_places: Vec::new(),
             link_buf: Vec::new(),
+            link_places: Vec::new(),
             counts: [0; 4],
             errors: Vec::new(),
             warnings: Vec::new(),
@@ -647,6 +675,7 @@ impl<'a> Checker<'a> {
         self.reference(d.dependent.as_str(), t, &place, "dependent_id").await?;
         if self.writer.is_some() {
             self.dependency_buf.push(d);
+            self.dependency_places.push(place);
             if self.dependency_buf.len() >= self.opts.batch_size {
                 self.flush_dependencies().await?;
             }
@@ -658,8 +687,11 @@ impl<'a> Checker<'a> {
         self.look_up().await?;
         self.flush_assets().await?;
         let buf = std::mem::take(&mut self.dependency_buf);
+        let places = std::mem::take(&mut self.dependency_places);
         if let (Some(w), false) = (self.writer.as_mut(), buf.is_empty()) {
-            w.dependencies(&buf).await?;
+            if let Err(e) = w.dependencies(&buf).await {
+                return Err(explain_dependencies(self.store, e, &buf, &places).await);
+            }
         }
         Ok(())
     }
@@ -682,6 +714,7 @@ impl<'a> Checker<'a> {
         self.reference(l.to.as_str(), b, &place, "to_id").await?;
         if self.writer.is_some() {
             self.link_buf.push(l);
+            self.link_places.push(place);
             if self.link_buf.len() >= self.opts.batch_size {
                 self.flush_links().await?;
             }
@@ -693,8 +726,11 @@ impl<'a> Checker<'a> {
         self.look_up().await?;
         self.flush_assets().await?;
         let buf = std::mem::take(&mut self.link_buf);
+        let places = std::mem::take(&mut self.link_places);
         if let (Some(w), false) = (self.writer.as_mut(), buf.is_empty()) {
-            w.links(&buf).await?;
+            if let Err(e) = w.links(&buf).await {
+                return Err(explain_links(self.store, e, &buf, &places).await);
+            }
         }
         Ok(())
     }
@@ -743,7 +779,15 @@ async fn replay(
     writer.organisations(orgs).await?;
     for assets_pass in [true, false] {
         progress.start(if assets_pass { "writing assets" } else { "writing dependencies and links" }, total);
-        let mut replay = Replay { writer: &mut writer, assets_pass, batch: opts.batch_size, assets: vec![], deps: vec![], links: vec![] };
+        let mut replay = Replay {
+            store,
+            writer: &mut writer,
+            assets_pass,
+            batch: opts.batch_size,
+            assets: vec![],
+            deps: (vec![], vec![]),
+            links: (vec![], vec![]),
+        };
         let mut reading = Reading::start(sources);
         while let Some(events) = reading.next(progress).await {
             replay.take(events).await?;
@@ -755,12 +799,13 @@ async fn replay(
 }
 
 struct Replay<'w> {
+    store: &'w Store,
     writer: &'w mut BulkWriter,
     assets_pass: bool,
     batch: usize,
     assets: Vec<Asset>,
-    deps: Vec<Dependency>,
-    links: Vec<NetworkLink>,
+    deps: (Vec<Dependency>, Vec<Place>),
+    links: (Vec<NetworkLink>, Vec<Place>),
 }
 
 impl Replay<'_> {
@@ -768,8 +813,14 @@ impl Replay<'_> {
         for event in events {
             match event {
                 Event::Record(_, Record::Asset(a)) if self.assets_pass => self.assets.push(a),
-                Event::Record(_, Record::Dependency(d)) if !self.assets_pass => self.deps.push(d),
-                Event::Record(_, Record::Link(l)) if !self.assets_pass => self.links.push(l),
+                Event::Record(place, Record::Dependency(d)) if !self.assets_pass => {
+                    self.deps.0.push(d);
+                    self.deps.1.push(place);
+                }
+                Event::Record(place, Record::Link(l)) if !self.assets_pass => {
+                    self.links.0.push(l);
+                    self.links.1.push(place);
+                }
                 _ => {}
             }
         }
@@ -780,12 +831,51 @@ impl Replay<'_> {
         if self.assets.len() >= self.batch || (all && !self.assets.is_empty()) {
             self.writer.assets(&std::mem::take(&mut self.assets)).await?;
         }
-        if self.deps.len() >= self.batch || (all && !self.deps.is_empty()) {
-            self.writer.dependencies(&std::mem::take(&mut self.deps)).await?;
+        if self.deps.0.len() >= self.batch || (all && !self.deps.0.is_empty()) {
+            let (deps, places) = std::mem::take(&mut self.deps);
+            if let Err(e) = self.writer.dependencies(&deps).await {
+                return Err(explain_dependencies(self.store, e, &deps, &places).await);
+            }
         }
-        if self.links.len() >= self.batch || (all && !self.links.is_empty()) {
-            self.writer.links(&std::mem::take(&mut self.links)).await?;
+        if self.links.0.len() >= self.batch || (all && !self.links.0.is_empty()) {
+            let (links, places) = std::mem::take(&mut self.links);
+            if let Err(e) = self.writer.links(&links).await {
+                return Err(explain_links(self.store, e, &links, &places).await);
+            }
         }
         Ok(())
     }
+}
+
+/// The store refused a batch of dependencies as a conflict: every one was checked
+/// against the input, so one of them is already in the registry. Finds it, to
+/// name its place.
+async fn explain_dependencies(store: &Store, e: StoreError, deps: &[Dependency], places: &[Place]) -> ImportError {
+    if !matches!(e, StoreError::Conflict(_)) {
+        return e.into();
+    }
+    for (d, place) in deps.iter().zip(places) {
+        let Ok(existing) = store.list_dependencies(Some(&d.dependent), u32::MAX / 2, None).await else { break };
+        let same = |s: &rampart_store::StoredDependency| s.dependency.supplier == d.supplier && s.dependency.service == d.service;
+        if existing.items.iter().any(same) {
+            let message = format!("{} already depends on {} for {} in the registry", d.dependent, d.supplier, d.service.key());
+            return ImportError::invalid(place.issue(field_at(place, "dependent_id"), message));
+        }
+    }
+    e.into()
+}
+
+/// As [`explain_dependencies`], for network links.
+async fn explain_links(store: &Store, e: StoreError, links: &[NetworkLink], places: &[Place]) -> ImportError {
+    if !matches!(e, StoreError::Conflict(_)) {
+        return e.into();
+    }
+    for (l, place) in links.iter().zip(places) {
+        let Ok(existing) = store.list_links(Some(&l.from), u32::MAX / 2, None).await else { break };
+        if existing.items.iter().any(|s| s.link.network == l.network && s.link.to == l.to) {
+            let message = format!("a {} link from {} to {} is already in the registry", l.network.key(), l.from, l.to);
+            return ImportError::invalid(place.issue(field_at(place, "to_id"), message));
+        }
+    }
+    e.into()
 }

@@ -226,3 +226,38 @@ async fn references_to_the_registry_and_attr_columns() {
     assert_eq!(a.updated_by, "importer");
     assert_eq!(db.store.asset_history(&a.asset.id, 5).await.expect("history")[0].action, "import");
 }
+
+#[tokio::test]
+async fn existing_dependencies_and_links_are_named() {
+    let db = fresh(Backend::Sqlite).await;
+    run(&db.store, &[geojson_text("registry.geojson", &registry_text())]).await.expect("import");
+    let deps = "supplier_id,dependent_id,service\nFI-SUB-2,EE-SUB-1,electricity\nFI-SUB-1,FI-HOS-1,electricity\n";
+    assert_eq!(
+        problems(&db.store, &[csv("dependencies.csv", Table::Dependencies, deps)]).await,
+        vec!["dependencies.csv: line 3, column dependent_id: FI-HOS-1 already depends on FI-SUB-1 for electricity in the registry"]
+    );
+    let links = "network,from_id,to_id\ngrid,FI-SUB-1,FI-SUB-2\n";
+    assert_eq!(
+        problems(&db.store, &[csv("links.csv", Table::Links, links)]).await,
+        vec!["links.csv: line 2, column to_id: a grid link from FI-SUB-1 to FI-SUB-2 is already in the registry"]
+    );
+    assert_eq!(db.store.list_dependencies(None, 10, None).await.expect("deps").items.len(), 2);
+}
+
+#[tokio::test]
+async fn formats_follow_from_names_and_headers() {
+    let kind = |name: &str, text: &str| match Source::detect_bytes(name, text.as_bytes().to_vec()) {
+        Ok(s) => format!("{:?}", s.format).split('(').next().unwrap_or("").to_string() + &match s.format {
+            Format::Csv(t) => format!(" {t:?}"),
+            _ => String::new(),
+        },
+        Err(e) => e.to_string(),
+    };
+    assert_eq!(kind("upload.geojson", "{}"), "GeoJson");
+    assert_eq!(kind("de-grid.csv", "supplier_id,dependent_id,service\n"), "Csv Dependencies");
+    assert_eq!(kind("export/links.csv", "a,b\n"), "Csv Links");
+    assert_eq!(kind("sites.csv", "id,name,country,lon,lat\n"), "Csv Assets");
+    assert_eq!(kind("who.csv", "id,name,kind,country\n"), "Csv Organisations");
+    assert_eq!(kind("notes.csv", "x,y\n"), "notes.csv: cannot tell which table this CSV file holds: name it assets.csv, dependencies.csv, links.csv or organisations.csv");
+    assert_eq!(kind("data.xlsx", ""), "data.xlsx: cannot tell the format: expected a .geojson, .json, .csv or .osm.pbf file");
+}
