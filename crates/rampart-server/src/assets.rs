@@ -85,6 +85,8 @@ pub struct FilterQuery {
     pub bbox: Option<String>,
     /// Text contained in the name or id.
     pub q: Option<String>,
+    /// A GeoJSON Polygon: only assets whose point (or polygon centroid) lies inside.
+    pub within: Option<String>,
 }
 
 fn opt<T>(errors: &mut Vec<FieldError>, field: &str, v: &Option<String>, parse: fn(&str) -> Result<T, Invalid>) -> Option<T> {
@@ -100,6 +102,14 @@ fn opt<T>(errors: &mut Vec<FieldError>, field: &str, v: &Option<String>, parse: 
     }
 }
 
+fn parse_polygon(s: &str) -> Result<geo::Polygon<f64>, Invalid> {
+    let v: Value = serde_json::from_str(s).map_err(|e| Invalid::one("", format!("expected a GeoJSON Polygon: {e}")))?;
+    match rampart_core::Geometry::from_geojson(&v)? {
+        rampart_core::Geometry::Polygon(p) => Ok(p),
+        rampart_core::Geometry::Point { .. } => Err(Invalid::one("type", "expected \"Polygon\", found \"Point\"")),
+    }
+}
+
 impl FilterQuery {
     pub fn parse(&self) -> ApiResult<AssetFilter> {
         let mut errors = Vec::new();
@@ -111,6 +121,7 @@ impl FilterQuery {
             operator: opt(&mut errors, "operator", &self.operator, OrgId::parse),
             bbox: opt(&mut errors, "bbox", &self.bbox, BBox::parse),
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
+            within: opt(&mut errors, "within", &self.within, parse_polygon),
         };
         if errors.is_empty() {
             Ok(f)

@@ -26,6 +26,37 @@ pub struct AssetFilter {
     pub bbox: Option<BBox>,
     /// Case-insensitive substring of the name or the id.
     pub text: Option<String>,
+    /// Assets whose representative point (point or polygon centroid) lies inside this
+    /// polygon. The polygon's bounding box goes through the spatial index; the exact
+    /// test runs on the candidates.
+    pub within: Option<geo::Polygon<f64>>,
+}
+
+impl AssetFilter {
+    /// The box the spatial index is asked for: `bbox`, narrowed to `within`'s box.
+    fn index_box(&self) -> Option<BBox> {
+        use geo::BoundingRect;
+        let poly = self.within.as_ref().and_then(|p| p.bounding_rect()).map(|r| BBox {
+            min_lon: r.min().x,
+            min_lat: r.min().y,
+            max_lon: r.max().x,
+            max_lat: r.max().y,
+        });
+        match (self.bbox, poly) {
+            (Some(a), Some(b)) => Some(BBox {
+                min_lon: a.min_lon.max(b.min_lon),
+                min_lat: a.min_lat.max(b.min_lat),
+                max_lon: a.max_lon.min(b.max_lon),
+                max_lat: a.max_lat.min(b.max_lat),
+            }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn keeps(&self, lon: f64, lat: f64) -> bool {
+        use geo::Intersects;
+        self.within.as_ref().is_none_or(|p| p.intersects(&geo::Point::new(lon, lat)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +155,7 @@ impl Store {
             let n = params.len();
             conds.push(format!("(lower(name) LIKE ${n} ESCAPE '\\' OR lower(id) LIKE ${n} ESCAPE '\\')"));
         }
-        if let Some(b) = f.bbox {
+        if let Some(b) = f.index_box() {
             let first = params.len() + 1;
             for v in [b.min_lon, b.min_lat, b.max_lon, b.max_lat] {
                 params.push(Param::Real(v));
@@ -161,6 +192,14 @@ impl Store {
 
     /// Lists assets in id order, `limit` at a time, after `cursor` (an asset id).
     pub async fn list_assets(&self, f: &AssetFilter, scope: &Scope, limit: u32, cursor: Option<&str>) -> Result<Page<StoredAsset>> {
+        if f.within.is_some() {
+            return self.list_within(f, scope, limit, cursor).await;
+        }
+        self.list_sql(f, scope, limit, cursor).await
+    }
+
+    /// One page of the SQL filter (everything but `within`).
+    async fn list_sql(&self, f: &AssetFilter, scope: &Scope, limit: u32, cursor: Option<&str>) -> Result<Page<StoredAsset>> {
         let mut params = Vec::new();
         let mut conds = self.conditions(f, scope, &mut params);
         if let Some(c) = cursor {
@@ -179,7 +218,35 @@ impl Store {
         Ok(Page { items, next_cursor })
     }
 
+    /// Pages through the index's candidates and keeps those inside the polygon.
+    async fn list_within(&self, f: &AssetFilter, scope: &Scope, limit: u32, cursor: Option<&str>) -> Result<Page<StoredAsset>> {
+        let mut kept: Vec<StoredAsset> = Vec::new();
+        let mut after = cursor.map(str::to_string);
+        let candidates = AssetFilter { within: None, bbox: f.index_box(), ..f.clone() };
+        loop {
+            let page = self.list_sql(&candidates, scope, 1000, after.as_deref()).await?;
+            for a in page.items {
+                let (lon, lat) = a.asset.geometry.centroid();
+                if f.keeps(lon, lat) {
+                    kept.push(a);
+                }
+            }
+            if kept.len() > limit as usize {
+                kept.truncate(limit as usize);
+                let next_cursor = kept.last().map(|a| a.asset.id.to_string());
+                return Ok(Page { items: kept, next_cursor });
+            }
+            match page.next_cursor {
+                Some(c) => after = Some(c),
+                None => return Ok(Page { items: kept, next_cursor: None }),
+            }
+        }
+    }
+
     pub async fn count_assets(&self, f: &AssetFilter, scope: &Scope) -> Result<i64> {
+        if f.within.is_some() {
+            return Ok(self.points(f, scope).await?.len() as i64);
+        }
         let mut params = Vec::new();
         let conds = self.conditions(f, scope, &mut params);
         let sql = format!("SELECT count(*) FROM assets{}", Self::where_sql(&conds));
@@ -190,6 +257,13 @@ impl Store {
     /// What to draw for `f.bbox`: the assets themselves when there are at most
     /// `max_points`, else counts on a `grid` × `grid` raster of the box.
     pub async fn map_items(&self, f: &AssetFilter, scope: &Scope, max_points: i64, grid: u32) -> Result<Vec<MapItem>> {
+        if f.within.is_some() {
+            let points = self.points(f, scope).await?;
+            if points.len() as i64 <= max_points {
+                return Ok(points);
+            }
+            return Ok(cluster(&points, f.index_box(), grid));
+        }
         let total = self.count_assets(f, scope).await?;
         let mut params = Vec::new();
         let conds = self.conditions(f, scope, &mut params);
@@ -222,6 +296,25 @@ impl Store {
         );
         let rows: Vec<(i64, f64, f64)> = on_pool!(self, p => bind_params!(sqlx::query_as(&sql), &params).fetch_all(p).await?);
         Ok(rows.into_iter().map(|(count, lon, lat)| MapItem::Cluster(Cluster { count, lon, lat })).collect())
+    }
+
+    /// The map points of every asset the filter selects (exact polygon test in Rust).
+    async fn points(&self, f: &AssetFilter, scope: &Scope) -> Result<Vec<MapItem>> {
+        let mut params = Vec::new();
+        let conds = self.conditions(f, scope, &mut params);
+        let sql = format!(
+            "SELECT id, name, kind, sector, subsector, category, country, lon, lat FROM assets{} ORDER BY id",
+            Self::where_sql(&conds)
+        );
+        type Row = (String, String, String, Option<String>, Option<String>, Option<String>, String, f64, f64);
+        let rows: Vec<Row> = on_pool!(self, p => bind_params!(sqlx::query_as(&sql), &params).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .filter(|r| f.keeps(r.7, r.8))
+            .map(|(id, name, kind, sector, subsector, category, country, lon, lat)| MapItem::Asset {
+                id, name, kind, sector, subsector, category, country, lon, lat,
+            })
+            .collect())
     }
 
     async fn check_operator(tx: &mut Tx, asset: &Asset) -> Result<()> {
@@ -332,6 +425,25 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// Counts points on a `grid` × `grid` raster of `b`, like the SQL path of `map_items`.
+fn cluster(points: &[MapItem], b: Option<BBox>, grid: u32) -> Vec<MapItem> {
+    let b = b.unwrap_or(BBox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 });
+    let g = f64::from(grid.max(1));
+    let (w, h) = (((b.max_lon - b.min_lon) / g).max(1e-6), ((b.max_lat - b.min_lat) / g).max(1e-6));
+    let mut cells: std::collections::BTreeMap<(i64, i64), (i64, f64, f64)> = Default::default();
+    for p in points {
+        if let MapItem::Asset { lon, lat, .. } = p {
+            let key = (((lon - b.min_lon) / w).floor() as i64, ((lat - b.min_lat) / h).floor() as i64);
+            let c = cells.entry(key).or_insert((0, 0.0, 0.0));
+            *c = (c.0 + 1, c.1 + lon, c.2 + lat);
+        }
+    }
+    cells
+        .into_values()
+        .map(|(count, lon, lat)| MapItem::Cluster(Cluster { count, lon: lon / count as f64, lat: lat / count as f64 }))
+        .collect()
 }
 
 /// `{"field": {"from": a, "to": b}}` for every field that differs.

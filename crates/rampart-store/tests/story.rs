@@ -89,6 +89,18 @@ async fn story(store: Store) {
     let percent = AssetFilter { text: Some("%".into()), ..Default::default() };
     assert_eq!(store.count_assets(&percent, &all).await.expect("count"), 0);
 
+    // Within a polygon: a triangle around the hospital (24.90, 60.19) that leaves out the substation (24.94, 60.17).
+    let triangle = match Geometry::from_geojson(&json!({"type": "Polygon", "coordinates": [[[24.85, 60.18], [24.95, 60.18], [24.90, 60.22], [24.85, 60.18]]]})) {
+        Ok(Geometry::Polygon(p)) => p,
+        other => panic!("a polygon: {other:?}"),
+    };
+    let within = AssetFilter { within: Some(triangle), ..Default::default() };
+    let page = store.list_assets(&within, &all, 10, None).await.expect("within");
+    assert_eq!(page.items.iter().map(|a| a.asset.id.as_str()).collect::<Vec<_>>(), vec!["FI-HOS-1"]);
+    assert_eq!(store.count_assets(&within, &all).await.expect("count"), 1);
+    assert_eq!(store.map_items(&within, &all, 10, 8).await.expect("map").len(), 1);
+    assert_eq!(store.count_assets(&within, &Scope::Country(CountryCode::parse("EE").expect("EE"))).await.expect("count"), 0);
+
     // The map: points when few, grid cells when many.
     let europe = AssetFilter { bbox: Some(BBox::parse("20,55,30,65").expect("bbox")), ..Default::default() };
     let points = store.map_items(&europe, &all, 10, 8).await.expect("map");

@@ -100,6 +100,14 @@ async fn lists_page_filter_and_serve_geojson() {
     assert_eq!((p2["items"][0]["id"].as_str(), &p2["next_cursor"]), (Some("FR-SUB-1"), &Value::Null));
     let berlin = c.get("/api/v1/assets?bbox=13.3,52.45,13.42,52.6").await.body;
     assert_eq!(berlin["items"].as_array().map(Vec::len), Some(2));
+    // Within an L-shaped polygon around the hospital (13.38, 52.53) and the water works (13.45, 52.50),
+    // whose bounding box holds the substation (13.40, 52.52) too.
+    let polygon = json!({"type": "Polygon", "coordinates": [[[13.37, 52.49], [13.46, 52.49], [13.46, 52.51], [13.39, 52.51], [13.39, 52.535], [13.37, 52.535], [13.37, 52.49]]]});
+    let encoded: String = polygon.to_string().bytes().map(|b| format!("%{b:02X}")).collect();
+    let within = c.get(&format!("/api/v1/assets?within={encoded}")).await.body;
+    assert_eq!(within["items"].as_array().map(|i| i.iter().map(|a| a["id"].as_str().unwrap_or("")).collect::<Vec<_>>()), Some(vec!["DE-HOS-1", "DE-WAT-1"]));
+    let r = c.get("/api/v1/assets?within=%7B%22type%22%3A%22Point%22%2C%22coordinates%22%3A%5B1%2C2%5D%7D").await;
+    assert_eq!(fields(&r.body), vec![("within.type".to_string(), "expected \"Polygon\", found \"Point\"".to_string())]);
     let q = c.get("/api/v1/assets?q=wat").await.body;
     assert_eq!(q["items"][0]["id"], "DE-WAT-1");
     let r = c.get("/api/v1/assets.geojson?sector=energy").await;
