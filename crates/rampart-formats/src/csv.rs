@@ -10,7 +10,7 @@ use crate::{At, Event, Flow, Place, Record};
 use rampart_core::fields::Object;
 use rampart_core::{Asset, Dependency, NetworkLink, Organisation};
 use serde_json::Value;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::sync::Arc;
 
 /// Which record type a CSV file holds.
@@ -97,9 +97,31 @@ enum Column {
     Attr(String),
 }
 
+/// The separator of a file: the most frequent of `,`, `;` and tab in its first
+/// line (spreadsheets set to a European locale write `;`).
+fn delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|b| *b == b'\n').next().unwrap_or(head);
+    let count = |d: u8| line.iter().filter(|b| **b == d).count();
+    [b';', b'\t'].into_iter().fold(b',', |best, d| if count(d) > count(best) { d } else { best })
+}
+
 /// Reads a CSV file of `table`, handing every record and problem to `sink`.
+/// The separator may be `,`, `;` or a tab; a UTF-8 byte-order mark is skipped.
 pub fn read(input: impl Read, file: &Arc<str>, table: Table, sink: &mut dyn FnMut(Event) -> Flow) {
-    let mut rdr = ::csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(input);
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
+    let head = match input.fill_buf() {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = sink(Event::invalid(Place::new(file, At::File).issue("", format!("cannot read the file: {e}"))));
+            return;
+        }
+    };
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let sep = delimiter(head);
+    if bom {
+        input.consume(3);
+    }
+    let mut rdr = ::csv::ReaderBuilder::new().has_headers(true).flexible(false).delimiter(sep).from_reader(input);
     let header_place = Place::new(file, At::Line(1));
     let header = match rdr.headers() {
         Ok(h) => h.clone(),

@@ -13,13 +13,18 @@ use rampart_core::{Asset, Dependency, Geometry, Invalid, NetworkLink, Organisati
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{json, Value};
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::sync::Arc;
 
 /// Reads a GeoJSON `FeatureCollection`, handing every record, problem and skip
 /// to `sink` in file order. Malformed JSON ends the file with one issue naming
 /// line and column.
 pub fn read(input: impl Read, file: &Arc<str>, sink: &mut dyn FnMut(Event) -> Flow) {
+    // A UTF-8 byte-order mark (some Windows tools write one) is not JSON.
+    let mut input = std::io::BufReader::with_capacity(64 * 1024, input);
+    if input.fill_buf().map(|h| h.starts_with(b"\xEF\xBB\xBF")).unwrap_or(false) {
+        input.consume(3);
+    }
     let mut de = serde_json::Deserializer::from_reader(input);
     let mut top = Top { file: file.clone(), sink, stopped: false, saw_features: false };
     let result = (&mut top).deserialize(&mut de).and_then(|()| de.end());

@@ -261,3 +261,23 @@ async fn formats_follow_from_names_and_headers() {
     assert_eq!(kind("notes.csv", "x,y\n"), "notes.csv: cannot tell which table this CSV file holds: name it assets.csv, dependencies.csv, links.csv or organisations.csv");
     assert_eq!(kind("data.xlsx", ""), "data.xlsx: cannot tell the format: expected a .geojson, .json, .csv or .osm.pbf file");
 }
+
+#[tokio::test]
+async fn spreadsheet_csv_with_semicolons_and_byte_order_mark() {
+    let db = fresh(Backend::Sqlite).await;
+    let rows = "\u{feff}id;name;sector;country;lon;lat;attr.note\nDE-SUB-1;Umspannwerk Mitte;energy;DE;13.4;52.5;\"a; b\"\n";
+    let report = run(&db.store, &[csv("anlagen-assets.csv", Table::Assets, rows)]).await.expect("import");
+    assert_eq!(report.assets, 1);
+    let a = db.store.get_asset(&rampart_core::AssetId::parse("DE-SUB-1").expect("id")).await.expect("get").expect("stored");
+    assert_eq!((a.asset.name.as_str(), a.asset.attributes.get("note")), ("Umspannwerk Mitte", Some(&json!("a; b"))));
+    let geo = format!("\u{feff}{}", collection(vec![asset("FI-BOM-1", 24.0, 60.0)]));
+    assert_eq!(run(&db.store, &[geojson_text("bom.geojson", &geo)]).await.expect("import").assets, 1);
+    let decimal_comma = "id;name;sector;country;lon;lat\nDE-SUB-2;Umspannwerk Ost;energy;DE;13,5;52,5\n";
+    assert_eq!(
+        problems(&db.store, &[csv("assets.csv", Table::Assets, decimal_comma)]).await,
+        vec![
+            "assets.csv: line 2, column lon: expected a number of degrees, found \"13,5\"",
+            "assets.csv: line 2, column lat: expected a number of degrees, found \"52,5\"",
+        ]
+    );
+}
