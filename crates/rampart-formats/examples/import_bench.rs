@@ -4,7 +4,7 @@
 //!
 //! cargo run --release -p rampart-formats --example import_bench -- [assets] [dependencies]
 
-use rampart_formats::{bench_import, BenchOptions, NoProgress};
+use rampart_formats::{bench_import, export_geojson, BenchOptions, ExportScope, NoProgress};
 use rampart_store::test_support::fresh;
 use rampart_store::Backend;
 
@@ -18,14 +18,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("RAMPART_TEST_POSTGRES").is_some() {
         backends.push(Backend::Postgres);
     }
-    println!("| backend | assets | dependencies | file MB | import s | assets/s | MB/s |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| backend | assets | dependencies | file MB | import s | assets/s | MB/s | export s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for backend in backends {
         let db = fresh(backend).await;
         let opts = BenchOptions { assets, dependencies, check: false };
         let r = bench_import(&db.store, &opts, dir.path(), &NoProgress).await?;
+        let started = std::time::Instant::now();
+        export_geojson(&db.store, &ExportScope::all(), &mut std::io::BufWriter::new(std::io::sink())).await?;
+        let export = started.elapsed().as_secs_f64();
         println!(
-            "| {backend:?} | {} | {} | {:.1} | {:.2} | {:.0} | {:.1} |",
+            "| {backend:?} | {} | {} | {:.1} | {:.2} | {:.0} | {:.1} | {export:.2} |",
             r.import.assets,
             r.import.dependencies,
             r.file_bytes as f64 / 1e6,
