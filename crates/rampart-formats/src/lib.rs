@@ -12,6 +12,30 @@
 //! to assets and organisations in the input or the registry) and writes it through
 //! one store transaction: all of it or nothing. [`export_geojson`] and
 //! [`export_csv`] write the registry back out, page by page.
+//!
+//! ```
+//! use rampart_formats::{geojson, Event, Record};
+//! use std::ops::ControlFlow;
+//!
+//! let file = r#"{"type": "FeatureCollection", "features": [
+//!   {"type": "Feature", "id": "FI-SUB-1", "geometry": {"type": "Point", "coordinates": [24.94, 60.17]},
+//!    "properties": {"name": "Helsinki substation", "sector": "energy", "country": "FI"}},
+//!   {"type": "Feature", "id": "FI-SUB-2", "geometry": {"type": "Point", "coordinates": [24.94, 91]},
+//!    "properties": {"name": "Nowhere", "sector": "energy", "country": "FI"}}]}"#;
+//! let mut lines = Vec::new();
+//! geojson::read(file.as_bytes(), &"assets.geojson".into(), &mut |event| {
+//!     match event {
+//!         Event::Record(place, Record::Asset(a)) => lines.push(format!("{place}: {}", a.name)),
+//!         Event::Invalid(issues) => lines.extend(issues.iter().map(|i| i.to_string())),
+//!         _ => {}
+//!     }
+//!     ControlFlow::Continue(())
+//! });
+//! assert_eq!(lines, [
+//!     "assets.geojson: features[0]: Helsinki substation",
+//!     "assets.geojson: features[1].geometry.coordinates: latitude must be within ±90, found 91",
+//! ]);
+//! ```
 
 pub mod csv;
 mod bench;
