@@ -161,7 +161,7 @@ fn text<T: std::fmt::Display>(v: Option<T>) -> String {
 
 /// One asset as the cells of [`crate::csv::ASSET_COLUMNS`]: points in `lon`/`lat`, polygons
 /// as GeoJSON in `geometry`, attributes as a JSON object (empty when none).
-pub fn asset_row(a: &Asset) -> Vec<String> {
+fn asset_row(a: &Asset) -> Vec<String> {
     let (lon, lat, geometry) = match &a.geometry {
         Geometry::Point { lon, lat } => (lon.to_string(), lat.to_string(), String::new()),
         g @ Geometry::Polygon(_) => (String::new(), String::new(), g.to_geojson().to_string()),

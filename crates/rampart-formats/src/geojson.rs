@@ -9,7 +9,7 @@
 
 use crate::{At, Event, Flow, Issue, Place, Record};
 use rampart_core::fields::Object;
-use rampart_core::{Asset, Dependency, Geometry, Invalid, NetworkLink, Organisation};
+use rampart_core::{Asset, Dependency, Invalid, NetworkLink, Organisation};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{json, Value};
 use std::fmt;
@@ -308,9 +308,4 @@ pub fn link_feature(l: &NetworkLink, from: Option<(f64, f64)>, to: Option<(f64, 
         p.extend(fields.into_iter().filter(|(_, v)| !v.is_null()));
     }
     json!({"type": "Feature", "geometry": line(from, to), "properties": props})
-}
-
-/// The representative position of a geometry, for lines between assets.
-pub fn anchor(g: &Geometry) -> (f64, f64) {
-    g.centroid()
 }
