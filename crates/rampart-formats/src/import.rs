@@ -156,7 +156,7 @@ impl Source {
 }
 
 /// How to import.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ImportOptions {
     /// Who imports: recorded in every asset's history.
     pub actor: String,
@@ -169,11 +169,30 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// Stop reading after this many problems.
     pub max_errors: usize,
+    /// Decides whether the importing user may write a record (the server's access
+    /// rules); a refusal is a problem at the record's place and nothing is written.
+    pub allow: Option<Allow>,
 }
+
+/// An access check for each record of an import: `Err` says why it is refused.
+pub type Allow = Arc<dyn Fn(&Record) -> Result<(), String> + Send + Sync>;
 
 impl ImportOptions {
     pub fn new(actor: &str, now: i64) -> ImportOptions {
-        ImportOptions { actor: actor.to_string(), now, check: false, batch_size: 5_000, max_errors: 20 }
+        ImportOptions { actor: actor.to_string(), now, check: false, batch_size: 5_000, max_errors: 20, allow: None }
+    }
+}
+
+impl fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("actor", &self.actor)
+            .field("now", &self.now)
+            .field("check", &self.check)
+            .field("batch_size", &self.batch_size)
+            .field("max_errors", &self.max_errors)
+            .field("allow", &self.allow.is_some())
+            .finish()
     }
 }
 
@@ -510,6 +529,12 @@ impl<'a> Checker<'a> {
 
     async fn take(&mut self, events: Vec<Event>) -> Result<Flow, ImportError> {
         for event in events {
+            if let (Event::Record(place, record), Some(allow)) = (&event, &self.opts.allow) {
+                if let Err(message) = allow(record) {
+                    self.error(place.issue("", message));
+                    continue;
+                }
+            }
             match event {
                 Event::Record(place, Record::Organisation(o)) => self.organisation(o, place),
                 Event::Record(place, Record::Asset(a)) => self.asset(a, place).await?,

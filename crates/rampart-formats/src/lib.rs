@@ -49,7 +49,7 @@ mod progress;
 pub use bench::{bench_import, synthetic_geojson, BenchOptions, BenchReport};
 pub use export::{export_csv, export_geojson, ExportCounts, ExportError, ExportScope};
 pub use crate::csv::Table;
-pub use import::{import, Data, Format, ImportError, ImportOptions, ImportReport, Source};
+pub use import::{import, Allow, Data, Format, ImportError, ImportOptions, ImportReport, Source};
 pub use osm::{OsmOptions, TagMapping};
 pub use place::{At, Issue, OsmElement, Place};
 pub use progress::{BarProgress, NoProgress, Progress};

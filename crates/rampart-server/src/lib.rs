@@ -18,6 +18,7 @@ pub mod meta;
 mod metrics;
 pub mod network;
 mod openapi;
+pub mod transfer;
 mod web;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -44,11 +45,13 @@ pub struct Settings {
     pub session_hours: i64,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted import upload, in bytes.
+    pub max_import_bytes: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024 }
+        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024 }
     }
 }
 
@@ -60,6 +63,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Verified against when a login names an unknown user (equal timing).
     pub dummy_hash: String,
+    /// Finds the country of a position for OpenStreetMap imports (set by the binary).
+    pub locate: Option<rampart_formats::osm::Locate>,
     metrics: Arc<metrics::Metrics>,
 }
 
@@ -70,6 +75,7 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             dummy_hash: auth::dummy_hash(),
+            locate: None,
             metrics: Arc::new(metrics::Metrics::default()),
         }
     }
@@ -111,6 +117,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/users", get(directory::list_users).post(directory::create_user))
         .route("/users/{username}", get(directory::get_user).patch(directory::update_user))
+        .route("/import", post(transfer::import).layer(DefaultBodyLimit::max(state.settings.max_import_bytes)))
+        .route("/export.geojson", get(transfer::export_geojson))
+        .route("/export.csv", get(transfer::export_csv))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 

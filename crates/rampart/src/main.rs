@@ -257,8 +257,10 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         secure_cookies: config.secure_cookies,
         session_hours: config.session_hours,
         max_body_bytes: config.max_body_mb * 1024 * 1024,
+        ..Default::default()
     };
-    let state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);
+    let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);
+    state.locate = Some(io::locate());
     let listener = tokio::net::TcpListener::bind(&config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Rampart is serving");

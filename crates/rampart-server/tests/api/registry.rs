@@ -135,3 +135,55 @@ async fn openapi_documents_every_route_and_metrics_count_requests() {
     let health = app.anonymous().get("/health").await;
     assert_eq!(health.body, json!({"status": "ok"}));
 }
+
+#[tokio::test]
+async fn import_and_export_files_under_the_access_rules() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.login("admin").await;
+    let operator = app.login("operator.de").await;
+    let upload = |c: &crate::helpers::Client, query: &str, body: &str| {
+        let req = c
+            .http
+            .post(format!("{}/api/v1/import?{query}", app.base))
+            .header("X-CSRF-Token", c.csrf.clone().unwrap_or_default())
+            .body(body.to_string());
+        async move {
+            let r = req.send().await.expect("request");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let csv = "id,name,sector,country,operator_id,lon,lat\nDE-CSV-1,Imported substation,energy,DE,de-op-grid,13.1,52.4\nDE-CSV-2,Imported works,drinking_water,DE,de-op-water,13.2,52.4\n";
+    // The operator may import only its own sites: the second row is refused, nothing is written.
+    let (status, body) = upload(&operator, "name=assets.csv", csv).await;
+    assert_eq!(status, 422);
+    assert_eq!(fields(&body), vec![("assets.csv: line 3".to_string(), "you may not import an asset of country DE operated by de-op-water".to_string())]);
+    // A check reports without writing; the admin's import writes.
+    let (status, body) = upload(&admin, "name=assets.csv&check=true", csv).await;
+    assert_eq!((status, body["committed"].as_bool(), body["assets"].as_u64()), (200, Some(false), Some(2)));
+    assert_eq!(admin.get("/api/v1/assets/DE-CSV-1").await.status.as_u16(), 404);
+    let (status, body) = upload(&admin, "name=assets.csv", csv).await;
+    assert_eq!((status, body["committed"].as_bool(), body["assets"].as_u64()), (200, Some(true), Some(2)));
+    assert_eq!(admin.get("/api/v1/assets/DE-CSV-1/history").await.body["items"][0]["by"], "admin");
+    // Bad rows name line and column.
+    let (status, body) = upload(&admin, "name=assets.csv", "id,name,sector,country,lon,lat\nDE-CSV-3,x,energy,Germany,13,52\n").await;
+    assert_eq!(status, 422);
+    assert_eq!(fields(&body)[0].0, "assets.csv: line 2, column country");
+    // Viewers may not import.
+    let viewer = app.login("viewer.de").await;
+    assert_eq!(upload(&viewer, "name=assets.csv", csv).await.0, 403);
+
+    // Exports contain what the caller may read, and import back.
+    let r = operator.get("/api/v1/export.geojson").await;
+    assert_eq!(r.content_type, "application/geo+json");
+    let ids: Vec<&str> = r.body["features"]
+        .as_array()
+        .map(|f| f.iter().filter(|x| x["properties"]["feature_type"].is_null()).filter_map(|x| x["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, vec!["DE-CSV-1", "DE-SUB-1"]);
+    let r = admin.get("/api/v1/export.csv?table=assets&country=FR").await;
+    assert_eq!(r.content_type, "text/csv; charset=utf-8");
+    let text = r.body.as_str().unwrap_or("");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.lines().nth(1).unwrap_or("").starts_with("FR-SUB-1,"), "{text}");
+}
