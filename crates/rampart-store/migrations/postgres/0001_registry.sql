@@ -1,4 +1,5 @@
 -- Rampart registry schema for PostgreSQL. Times are Unix milliseconds (UTC).
+-- Asset ids sort bytewise ("C"), as on SQLite, so pages and exports agree between backends.
 CREATE TABLE organisations (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -8,7 +9,7 @@ CREATE TABLE organisations (
 
 CREATE TABLE assets (
     rid BIGSERIAL PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT COLLATE "C" NOT NULL UNIQUE,
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
     sector TEXT,
@@ -42,8 +43,8 @@ CREATE INDEX assets_bbox ON assets USING gist (box(point(min_lon, min_lat), poin
 
 CREATE TABLE dependencies (
     id BIGSERIAL PRIMARY KEY,
-    supplier_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
-    dependent_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    supplier_id TEXT COLLATE "C" NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    dependent_id TEXT COLLATE "C" NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
     service TEXT NOT NULL,
     k BIGINT NOT NULL,
     n BIGINT NOT NULL,
@@ -55,8 +56,8 @@ CREATE INDEX dependencies_dependent ON dependencies(dependent_id);
 CREATE TABLE links (
     id BIGSERIAL PRIMARY KEY,
     network TEXT NOT NULL,
-    from_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
-    to_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    from_id TEXT COLLATE "C" NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    to_id TEXT COLLATE "C" NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
     capacity DOUBLE PRECISION,
     length_km DOUBLE PRECISION,
     UNIQUE (network, from_id, to_id)
