@@ -138,7 +138,7 @@ impl Store {
         let (near, far) = if upstream { ("dependent_id", "supplier_id") } else { ("supplier_id", "dependent_id") };
         let sql = format!(
             "WITH RECURSIVE reach(id, depth) AS (
-                SELECT CAST($1 AS TEXT), 0
+                SELECT id, 0 FROM assets WHERE id = $1
                 UNION
                 SELECT d.{far}, reach.depth + 1 FROM dependencies d JOIN reach ON d.{near} = reach.id WHERE reach.depth < $2
             )
