@@ -355,7 +355,7 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
         UserCommand::List => {
             println!("{:<24} {:<9} {:<24} {}", "USERNAME", "ROLE", "ORGANISATION", "STATUS");
             for u in store.list_users().await? {
-                println!("{:<24} {:<9} {:<24} {}", u.username, u.role.key(), u.organisation_id, if u.disabled { "disabled" } else { "active" });
+                println!("{:<24} {:<9} {:<24} {}", u.username.as_str(), u.role.key(), u.organisation_id.as_str(), if u.disabled { "disabled" } else { "active" });
             }
         }
     }
@@ -373,7 +373,7 @@ async fn org(store: &Store, command: OrgCommand) -> Result<()> {
         OrgCommand::List => {
             println!("{:<28} {:<10} {:<7} {}", "ID", "KIND", "COUNTRY", "NAME");
             for o in store.list_organisations().await? {
-                println!("{:<28} {:<10} {:<7} {}", o.id, o.kind.key(), o.country.map(|c| c.to_string()).unwrap_or_default(), o.name);
+                println!("{:<28} {:<10} {:<7} {}", o.id.as_str(), o.kind.key(), o.country.map(|c| c.to_string()).unwrap_or_default(), o.name);
             }
         }
     }

@@ -69,6 +69,11 @@ async fn matrix(backend: Backend) {
     for path in ["/api/v1/assets", "/api/v1/assets.geojson", "/api/v1/map?bbox=-10,40,30,60", "/api/v1/dependencies", "/api/v1/links"] {
         check(&c, Method::GET, path, none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
     }
+    for path in ["/api/v1/export.geojson", "/api/v1/export.csv", "/api/v1/export.csv?table=dependencies"] {
+        check(&c, Method::GET, path, none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    }
+    // Energy: DE-SUB-1 and FR-SUB-1, with the dependency and the link between them for those who see both.
+    count(&c, "/api/v1/export.geojson?sector=energy", "features", [4, 1, 1, 1, 1, 1, 4]).await;
     count(&c, "/api/v1/assets", "items", [4, 3, 3, 3, 1, 1, 4]).await;
     count(&c, "/api/v1/assets.geojson", "features", [4, 3, 3, 3, 1, 1, 4]).await;
     count(&c, "/api/v1/map?bbox=-10,40,30,60&zoom=5", "features", [4, 3, 3, 3, 1, 1, 4]).await;
@@ -149,6 +154,10 @@ async fn matrix(backend: Backend) {
     let user = |u: &str| Some(json!({"username": format!("new-{}", u), "password": "a long enough password", "role": "viewer", "organisation_id": "de-authority"}));
     check(&c, Method::POST, "/api/v1/users", user, [201, 403, 403, 403, 403, 403, 403, 401]).await;
     check(&c, Method::PATCH, "/api/v1/users/new-admin", |_: &str| Some(json!({"role": "analyst"})), [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    // Imports: viewers and assessors never; others within what they may change (a GeoJSON body with one French asset).
+    let french = |_: &str| Some(json!({"type": "FeatureCollection", "features": [{"type": "Feature", "id": "FR-IMP-1",
+        "geometry": {"type": "Point", "coordinates": [2.35, 48.85]}, "properties": {"name": "Imported", "sector": "energy", "country": "FR"}}]}));
+    check(&c, Method::POST, "/api/v1/import?name=x.geojson&check=true", french, [200, 422, 403, 403, 422, 200, 403, 401]).await;
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
 }
