@@ -66,6 +66,19 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from up to `limit + 1` rows: the extra row only says there is more.
+    pub(crate) fn of(mut items: Vec<T>, limit: u32, cursor: impl Fn(&T) -> String) -> Page<T> {
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(cursor)
+        } else {
+            None
+        };
+        Page { items, next_cursor }
+    }
+}
+
 /// One entry of an asset's change history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEntry {
@@ -208,14 +221,8 @@ impl Store {
         }
         let sql = format!("SELECT {ASSET_COLUMNS} FROM assets{} ORDER BY id LIMIT {}", Self::where_sql(&conds), limit + 1);
         let rows: Vec<AssetRow> = on_pool!(self, p => bind_params!(sqlx::query_as(&sql), &params).fetch_all(p).await?);
-        let mut items = rows.into_iter().map(StoredAsset::try_from).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|a| a.asset.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        let items = rows.into_iter().map(StoredAsset::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Page::of(items, limit, |a| a.asset.id.to_string()))
     }
 
     /// Pages through the index's candidates and keeps those inside the polygon.

@@ -122,14 +122,8 @@ impl Store {
         );
         let rows: Vec<DepRow> = on_pool!(self, p => sqlx::query_as(&sql)
             .bind(after.unwrap_or(0)).bind(asset.map(|a| a.as_str()).unwrap_or("")).bind(i64::from(limit) + 1).fetch_all(p).await?);
-        let mut items = rows.into_iter().map(dep_from_row).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|d| d.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        let items = rows.into_iter().map(dep_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::of(items, limit, |d| d.id.to_string()))
     }
 
     /// What `asset` depends on (`upstream`), or what depends on it, transitively up
@@ -203,13 +197,7 @@ impl Store {
         );
         let rows: Vec<LinkRow> = on_pool!(self, p => sqlx::query_as(&sql)
             .bind(after.unwrap_or(0)).bind(asset.map(|a| a.as_str()).unwrap_or("")).bind(i64::from(limit) + 1).fetch_all(p).await?);
-        let mut items = rows.into_iter().map(link_from_row).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|d| d.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        let items = rows.into_iter().map(link_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::of(items, limit, |l| l.id.to_string()))
     }
 }
