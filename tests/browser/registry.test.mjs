@@ -4,11 +4,12 @@
 //   RAMPART_URL=http://127.0.0.1:8080 RAMPART_USER=admin RAMPART_PASSWORD=... \
 //   RAMPART_ASSET_ID=DE-SUB-000123 node --test registry.test.mjs
 //
-// RAMPART_ASSET_ID must be an asset with at least one dependency. Optional:
+// RAMPART_ASSET_ID must be an asset with at least one dependency. The user must be
+// an administrator (the import step adds two assets with ids TEST-<timestamp>-N). Optional:
 // RAMPART_SECTOR / RAMPART_COUNTRY (filters to try; default: the asset's own),
 // CHROMIUM (default /usr/bin/chromium). Screenshots go to ./screenshots/.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -29,6 +30,7 @@ const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const STEP = { timeout: 90_000 };
 
 let profile;
+let files; // temporary folder for the files to import
 let context;
 let page;
 let asset; // the asset under test, as the API returns it
@@ -61,6 +63,7 @@ async function mapSettled() {
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   profile = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
+  files = mkdtempSync(join(tmpdir(), 'rampart-import-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -76,6 +79,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
+  if (files) rmSync(files, { recursive: true, force: true });
 });
 
 test('a wrong password is refused with a message', STEP, async () => {
@@ -219,6 +223,112 @@ test('at tablet size (768×1024) the map and the panel are both visible', STEP, 
   assert.equal(await page.isVisible('#map'), true);
   assert.equal(await page.isVisible('#filter-sector'), true);
   await shot('tablet-map');
+});
+
+test('import / export: check, import, a refused file, GeoJSON export', STEP, async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.click('#nav-transfer');
+  await page.waitForSelector('#import-file');
+  assert.match(page.url(), /#\/transfer$/);
+  assert.equal(await page.isDisabled('#import-check'), true, 'no file chosen yet');
+
+  const stamp = Date.now();
+  const ids = [`TEST-${stamp}-1`, `TEST-${stamp}-2`];
+  const names = [`Browser test substation ${stamp}`, `Browser test power plant ${stamp}`];
+  const good = join(files, 'assets.csv');
+  writeFileSync(good, [
+    'id,name,sector,country,lon,lat',
+    `${ids[0]},${names[0]},energy,DE,13.4050,52.5200`,
+    `${ids[1]},${names[1]},energy,DE,13.3777,52.5163`,
+  ].join('\n') + '\n');
+  await page.setInputFiles('#import-file', good);
+  assert.equal(await page.isDisabled('#import-check'), false);
+
+  // Check (dry run). The upload is held back a moment to see the busy state.
+  await page.route('**/api/v1/import?*', async (route) => {
+    await new Promise((r) => { setTimeout(r, 700); });
+    await route.continue();
+  });
+  await page.click('#import-check');
+  await page.waitForSelector('#import-progress:not([hidden])');
+  assert.match(await page.textContent('#import-progress'), /checking/i);
+  assert.equal(await page.isDisabled('#import-check'), true);
+  assert.equal(await page.isDisabled('#import-run'), true);
+  await page.waitForSelector('#import-result:not([hidden])');
+  await page.unroute('**/api/v1/import?*');
+  assert.equal(await page.isVisible('#import-progress'), false);
+  assert.equal(await page.isDisabled('#import-run'), false);
+  assert.match(await page.textContent('#import-result'), /nothing was written/i);
+  assert.equal(await page.textContent('#import-counts tr[data-kind="assets"] td.num'), '2');
+  const exists = await page.evaluate(async (id) => (await fetch(`api/v1/assets/${encodeURIComponent(id)}`)).status, ids[0]);
+  assert.equal(exists, 404, 'a check writes nothing');
+
+  // Import.
+  await page.click('#import-run');
+  await page.waitForSelector('#import-result .result-ok');
+  const imported = await page.textContent('#import-result');
+  assert.match(imported, /imported/i);
+  assert.doesNotMatch(imported, /nothing was written/i);
+  assert.equal(await page.textContent('#import-counts tr[data-kind="assets"] td.num'), '2');
+  assert.equal(await page.isVisible('#import-errors'), false);
+  await shot('desktop-transfer');
+
+  // The imported asset has its page.
+  await page.evaluate((id) => { window.location.hash = `#/asset/${encodeURIComponent(id)}`; }, ids[0]);
+  await page.waitForFunction((name) => document.getElementById('asset-name')?.textContent === name, names[0]);
+  assert.equal(await page.textContent('#asset-name'), names[0]);
+
+  // A file with a bad country is refused, naming line and column.
+  await page.evaluate(() => { window.location.hash = '#/transfer'; });
+  await page.waitForSelector('#import-file');
+  const bad = join(files, 'bad-assets.csv');
+  writeFileSync(bad, `id,name,sector,country,lon,lat\nTEST-${stamp}-3,Browser test bad country,energy,Germany,13.4,52.5\n`);
+  await page.setInputFiles('#import-file', bad);
+  assert.equal(await page.isVisible('#import-result'), false, 'choosing a file clears the last result');
+  await page.click('#import-run');
+  await page.waitForSelector('#import-errors:not([hidden])');
+  const problems = await page.locator('#import-errors [data-testid="import-problem"]').allTextContents();
+  assert.ok(problems.length >= 1, 'at least one problem listed');
+  assert.ok(problems.some((p) => p.includes('line 2') && p.includes('country')), `problems: ${problems.join(' | ')}`);
+  assert.match(await page.textContent('#import-errors .problem-place'), /bad-assets\.csv: line 2, column country/);
+  assert.equal(await page.isVisible('#import-result'), false);
+  await shot('desktop-transfer-errors');
+
+  // Export: links built from the filters; the GeoJSON holds the imported assets.
+  await page.selectOption('#export-sector', 'energy');
+  await page.selectOption('#export-country', 'DE');
+  const href = await page.$eval('#export-geojson', (a) => a.href);
+  assert.ok(href.includes('/api/v1/export.geojson'), href);
+  assert.match(href, /[?&]country=DE/);
+  assert.match(href, /[?&]sector=energy/);
+  await page.selectOption('#export-table', 'dependencies');
+  const csvHref = await page.$eval('#export-csv', (a) => a.href);
+  assert.ok(csvHref.includes('/api/v1/export.csv?table=dependencies'), csvHref);
+  const exported = await page.evaluate(async (url) => {
+    const res = await fetch(url);
+    const fc = await res.json();
+    return {
+      status: res.status,
+      disposition: res.headers.get('content-disposition'),
+      type: fc.type,
+      ids: fc.features.map((f) => f.id ?? f.properties?.id),
+    };
+  }, href);
+  assert.equal(exported.status, 200);
+  assert.match(exported.disposition || '', /attachment/);
+  assert.equal(exported.type, 'FeatureCollection');
+  assert.ok(exported.ids.includes(ids[0]) && exported.ids.includes(ids[1]), 'the export has the imported assets');
+});
+
+test('the import / export page at tablet size (768×1024)', STEP, async () => {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.waitForTimeout(300);
+  for (const sel of ['#import-file', '#import-check', '#import-run', '#import-errors', '#export-geojson', '#export-csv', '#export-table']) {
+    assert.equal(await page.isVisible(sel), true, `${sel} should be visible`);
+  }
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the window`);
+  await shot('tablet-transfer');
 });
 
 test('no uncaught errors in the page', () => {

@@ -27,15 +27,25 @@ export async function request(method, path, body, { signal } = {}) {
     headers['Content-Type'] = 'application/json';
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
   }
+  return send(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
+}
+
+/** POST a file's raw bytes (a File or Blob, streamed by the browser) and read the JSON answer. */
+export async function upload(path, file, { signal } = {}) {
+  const headers = { Accept: 'application/json, application/problem+json', 'Content-Type': 'application/octet-stream' };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  return send(path, { method: 'POST', headers, body: file, signal });
+}
+
+async function send(path, init) {
   let res;
   try {
-    res = await fetch(`${BASE}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-      signal,
-    });
+    res = await fetch(`${BASE}${path}`, { ...init, credentials: 'same-origin' });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, { title: 'Network error', detail: 'The Rampart server could not be reached.' });

@@ -1,5 +1,5 @@
 // Rampart web app: session start-up and the hash router
-// (#/login, #/map, #/asset/{id}, #/new, #/users).
+// (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer).
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
@@ -9,11 +9,12 @@ import { createLegend } from './legend.js';
 import { showLogin } from './login.js';
 import { createMap } from './map.js';
 import { getMeta, loadMeta } from './meta.js';
-import { currentUser, forget, isAdmin, logout, restore } from './session.js';
+import { canTransfer, currentUser, forget, isAdmin, logout, restore } from './session.js';
+import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -76,6 +77,15 @@ async function route() {
       showOnly('users-view');
       document.title = 'Users · Rampart';
       await showUsers(byId('users-view'));
+      return;
+    case 'transfer':
+      if (!canTransfer()) {
+        window.location.hash = '#/map';
+        return;
+      }
+      showOnly('transfer-view');
+      document.title = 'Import and export · Rampart';
+      showTransfer(byId('transfer-view'));
       return;
     case 'asset':
       showOnly('workspace');

@@ -17,6 +17,11 @@ export function isAdmin() {
   return current?.role === 'admin';
 }
 
+/** Roles that may import files and see the Import / export page (the server decides what is allowed). */
+export function canTransfer() {
+  return ['admin', 'analyst', 'operator'].includes(current?.role);
+}
+
 /** Roles that may change registry data (the server decides; this only hides buttons). */
 export function canEdit() {
   return !!current && current.role !== 'viewer';
