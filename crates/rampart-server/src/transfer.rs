@@ -112,10 +112,22 @@ fn issues(e: &ImportError) -> Invalid {
 #[utoipa::path(post, path = "/api/v1/import", tag = "transfer", params(ImportQuery),
     request_body(content = String, description = "The file's bytes", content_type = "application/octet-stream"),
     responses((status = 200, body = ImportResult), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn import(State(state): State<AppState>, Auth(p): Auth, Query(q): Query<ImportQuery>, body: Bytes) -> ApiResult<Json<ImportResult>> {
+pub async fn import(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<ImportQuery>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<ImportResult>> {
     if p.role == Role::Viewer || p.role == Role::Assessor {
         return Err(ApiError::Forbidden("viewers and assessors may not import".into()));
     }
+    let body = body.map_err(|e| match e.status() {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
+            "the file is larger than the {} MiB an upload may have; import it with `rampart import`",
+            state.settings.max_import_bytes / (1024 * 1024)
+        )),
+        _ => ApiError::BadRequest(e.body_text()),
+    })?;
     let source = source(&q, body, &state)?;
     let mut opts = ImportOptions::new(p.username.as_str(), state.clock.now_ms());
     opts.check = q.check.unwrap_or(false);

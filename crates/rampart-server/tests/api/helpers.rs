@@ -84,7 +84,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     w.commit().await.expect("commit");
 
     let clock = ManualClock::new(START_MS);
-    let settings = Settings { secure_cookies: false, session_hours: 12, max_body_bytes: 64 * 1024, ..Default::default() };
+    let settings = Settings { secure_cookies: false, session_hours: 12, max_body_bytes: 64 * 1024, max_import_bytes: 1024 * 1024 };
     let state = AppState::new(store.clone(), Arc::new(clock.clone()), settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));

@@ -169,6 +169,9 @@ async fn import_and_export_files_under_the_access_rules() {
     let (status, body) = upload(&admin, "name=assets.csv", "id,name,sector,country,lon,lat\nDE-CSV-3,x,energy,Germany,13,52\n").await;
     assert_eq!(status, 422);
     assert_eq!(fields(&body)[0].0, "assets.csv: line 2, column country");
+    // Uploads over the limit (1 MiB in tests) are refused with a problem document.
+    let (status, body) = upload(&admin, "name=assets.csv", &"x".repeat(1024 * 1024 + 1)).await;
+    assert_eq!((status, body["title"].as_str()), (413, Some("Payload too large")));
     // Viewers may not import.
     let viewer = app.login("viewer.de").await;
     assert_eq!(upload(&viewer, "name=assets.csv", csv).await.0, 403);
