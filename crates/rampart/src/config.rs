@@ -47,7 +47,7 @@ pub struct Config {
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct Overrides {
     /// Database: `sqlite://PATH` (default: rampart.db in the data directory) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "RAMPART_DATABASE_URL", global = true)]
+    #[arg(long, env = "RAMPART_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Folder for the embedded database and demo files [default: .rampart].
     #[arg(long, env = "RAMPART_DATA_DIR", global = true)]
