@@ -28,18 +28,70 @@ pub struct BulkWriter {
     action: String,
     now: i64,
     counts: ImportCounts,
+    /// For a load into an empty registry: the statements that rebuild the indexes
+    /// dropped at the start (see [`defer_indexes`]).
+    rebuild: Option<Vec<String>>,
+}
+
+/// The registry's tables whose secondary indexes a first load builds at the end.
+const LOADED_TABLES: &str = "'assets', 'dependencies', 'links', 'asset_history'";
+
+/// For a load into an empty registry, drops the secondary indexes (and on SQLite the
+/// trigger that fills the R*Tree) inside the load's transaction and returns the
+/// statements that recreate them, read from the database's own catalogue: building an
+/// index once over sorted data is much cheaper than maintaining it row by row. Unique
+/// indexes stay, they catch duplicates. A rollback restores everything.
+async fn defer_indexes(tx: &mut Tx) -> Result<Option<Vec<String>>> {
+    let any: Option<i32> = crate::on_tx!(tx, c => sqlx::query_scalar("SELECT 1 FROM assets LIMIT 1").fetch_optional(c).await?);
+    if any.is_some() {
+        return Ok(None);
+    }
+    let mut rebuild = Vec::new();
+    match tx {
+        Tx::Sqlite(t) => {
+            let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ({LOADED_TABLES}) AND sql IS NOT NULL
+                 AND ((type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') OR name = 'assets_rtree_insert') ORDER BY name"
+            ))
+            .fetch_all(&mut **t)
+            .await?;
+            for (kind, name, sql) in rows {
+                sqlx::query(&format!("DROP {} {name}", kind.to_uppercase())).execute(&mut **t).await?;
+                if name == "assets_rtree_insert" {
+                    rebuild.insert(0, "INSERT INTO assets_rtree SELECT rid, min_lon, max_lon, min_lat, max_lat FROM assets".to_string());
+                }
+                rebuild.push(sql);
+            }
+        }
+        Tx::Postgres(t) => {
+            let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema()
+                 AND tablename IN ({LOADED_TABLES}) AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
+            ))
+            .fetch_all(&mut **t)
+            .await?;
+            for (name, sql) in rows {
+                sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **t).await?;
+                rebuild.push(sql);
+            }
+        }
+    }
+    Ok(Some(rebuild))
 }
 
 impl Store {
     /// Starts a load; `action` names it in every asset's history (`import`, `generate`).
     pub async fn bulk_writer(&self, actor: &str, action: &str, now: i64) -> Result<BulkWriter> {
+        let mut tx = self.begin().await?;
+        let rebuild = defer_indexes(&mut tx).await?;
         Ok(BulkWriter {
             store: self.clone(),
-            tx: self.begin().await?,
+            tx,
             actor: actor.to_string(),
             action: action.to_string(),
             now,
             counts: ImportCounts::default(),
+            rebuild,
         })
     }
 
@@ -180,8 +232,11 @@ impl BulkWriter {
         Ok(())
     }
 
-    /// Makes the whole load visible at once.
-    pub async fn commit(self) -> Result<ImportCounts> {
+    /// Makes the whole load visible at once (after rebuilding deferred indexes).
+    pub async fn commit(mut self) -> Result<ImportCounts> {
+        for sql in self.rebuild.take().unwrap_or_default() {
+            crate::on_tx!(&mut self.tx, c => sqlx::query(&sql).execute(c).await?.rows_affected());
+        }
         self.tx.commit().await?;
         Ok(self.counts)
     }

@@ -175,6 +175,18 @@ impl Store {
         Ok(())
     }
 
+    /// The definitions of every index and trigger, sorted (for schema checks).
+    pub async fn index_definitions(&self) -> Result<Vec<String>> {
+        let mut defs: Vec<String> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL")
+                .fetch_all(p)
+                .await?,
+            Pool::Postgres(p) => sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()").fetch_all(p).await?,
+        };
+        defs.sort();
+        Ok(defs)
+    }
+
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await)
     }

@@ -188,3 +188,43 @@ async fn story_on_postgres() {
     let db = fresh(Backend::Postgres).await;
     story(db.store.clone()).await;
 }
+
+/// The indexes of the registry's tables, as the database describes them.
+async fn schema(store: &Store) -> Vec<String> {
+    store.index_definitions().await.expect("catalogue")
+}
+
+async fn first_load(backend: Backend) {
+    let db = fresh(backend).await;
+    let store = db.store.clone();
+    let before = schema(&store).await;
+    assert!(before.len() >= 7, "{before:?}");
+    store.put_organisation(&parse(json!({"id": "fi-op", "name": "op", "kind": "operator", "country": "FI"}), Organisation::from_json)).await.expect("org");
+    let assets = [asset("FI-A", "a", "FI", "energy", 24.9, 60.1, "fi-op"), asset("FI-B", "b", "FI", "health", 25.5, 60.5, "fi-op")];
+
+    // A first load that is abandoned leaves the indexes as they were.
+    let mut w = store.bulk_writer("loader", "import", 1).await.expect("writer");
+    w.assets(&assets).await.expect("assets");
+    drop(w);
+    assert_eq!(schema(&store).await, before);
+
+    // A first load that commits rebuilds exactly the same indexes, and the spatial index answers.
+    let mut w = store.bulk_writer("loader", "import", 1).await.expect("writer");
+    w.assets(&assets).await.expect("assets");
+    w.dependencies(&[dep("FI-A", "FI-B", "electricity")]).await.expect("deps");
+    w.commit().await.expect("commit");
+    assert_eq!(schema(&store).await, before);
+    let near_a = AssetFilter { bbox: Some(BBox::parse("24.8,60.0,25.0,60.2").expect("bbox")), ..Default::default() };
+    assert_eq!(store.count_assets(&near_a, &Scope::All).await.expect("count"), 1);
+    assert_eq!(store.neighbourhood(&AssetId::parse("FI-B").expect("id"), true, 1).await.expect("up").dependencies.len(), 1);
+}
+
+#[tokio::test]
+async fn first_load_on_sqlite_builds_indexes_at_the_end() {
+    first_load(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn first_load_on_postgres_builds_indexes_at_the_end() {
+    first_load(Backend::Postgres).await;
+}
