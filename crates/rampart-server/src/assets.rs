@@ -198,15 +198,16 @@ pub struct MapQuery {
 }
 
 /// What a map shows of an area: the assets themselves, or clusters with counts when
-/// there are more than 3,000.
+/// there are more than 8,000.
 #[utoipa::path(get, path = "/api/v1/map", tag = "assets", params(FilterQuery, MapQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection of assets (id, name, kind, sector, subsector, category, country) and clusters (cluster, count)", content_type = "application/geo+json")))]
 pub async fn map(State(state): State<AppState>, Auth(p): Auth, Query(f): Query<FilterQuery>, Query(m): Query<MapQuery>) -> ApiResult<axum::response::Response> {
     let filter = f.parse()?;
+    // Up to 8,000 assets are drawn one by one; beyond that, counts on a 28 × 28 grid
+    // of the view (cells about 30 px wide on a laptop screen), single assets as themselves.
     let zoom = m.zoom.unwrap_or(4.0).clamp(0.0, 22.0);
-    // Finer grids when zoomed in; ~48 cells across a screen-sized box.
-    let grid = if zoom >= 9.0 { 64 } else { 48 };
-    let items = state.store.map_items(&filter, &p.read_scope(), 3_000, grid).await?;
+    let grid = if zoom >= 12.0 { 40 } else { 28 };
+    let items = state.store.map_items(&filter, &p.read_scope(), 8_000, grid).await?;
     let features: Vec<Value> = items
         .into_iter()
         .map(|item| match item {

@@ -296,13 +296,22 @@ impl Store {
             Backend::Sqlite => format!("CAST(({col} - ({origin})) / {size} AS INTEGER)"),
             Backend::Postgres => format!("CAST(floor(({col} - ({origin})) / {size}) AS BIGINT)"),
         };
+        // A cell with one asset is that asset: the min() of one row is its value.
         let sql = format!(
-            "SELECT count(*), avg(lon), avg(lat) FROM assets{where_sql} GROUP BY {}, {}",
+            "SELECT count(*), avg(lon), avg(lat), min(id), min(name), min(kind), min(sector), min(subsector), min(category), min(country)
+             FROM assets{where_sql} GROUP BY {}, {}",
             cell("lon", b.min_lon, cell_lon),
             cell("lat", b.min_lat, cell_lat)
         );
-        let rows: Vec<(i64, f64, f64)> = on_pool!(self, p => bind_params!(sqlx::query_as(&sql), &params).fetch_all(p).await?);
-        Ok(rows.into_iter().map(|(count, lon, lat)| MapItem::Cluster(Cluster { count, lon, lat })).collect())
+        type Row = (i64, f64, f64, String, String, String, Option<String>, Option<String>, Option<String>, String);
+        let rows: Vec<Row> = on_pool!(self, p => bind_params!(sqlx::query_as(&sql), &params).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(count, lon, lat, id, name, kind, sector, subsector, category, country)| match count {
+                1 => MapItem::Asset { id, name, kind, sector, subsector, category, country, lon, lat },
+                _ => MapItem::Cluster(Cluster { count, lon, lat }),
+            })
+            .collect())
     }
 
     /// The map points of every asset the filter selects (exact polygon test in Rust).
@@ -439,17 +448,20 @@ fn cluster(points: &[MapItem], b: Option<BBox>, grid: u32) -> Vec<MapItem> {
     let b = b.unwrap_or(BBox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 });
     let g = f64::from(grid.max(1));
     let (w, h) = (((b.max_lon - b.min_lon) / g).max(1e-6), ((b.max_lat - b.min_lat) / g).max(1e-6));
-    let mut cells: std::collections::BTreeMap<(i64, i64), (i64, f64, f64)> = Default::default();
+    let mut cells: std::collections::BTreeMap<(i64, i64), (i64, f64, f64, &MapItem)> = Default::default();
     for p in points {
         if let MapItem::Asset { lon, lat, .. } = p {
             let key = (((lon - b.min_lon) / w).floor() as i64, ((lat - b.min_lat) / h).floor() as i64);
-            let c = cells.entry(key).or_insert((0, 0.0, 0.0));
-            *c = (c.0 + 1, c.1 + lon, c.2 + lat);
+            let c = cells.entry(key).or_insert((0, 0.0, 0.0, p));
+            *c = (c.0 + 1, c.1 + lon, c.2 + lat, c.3);
         }
     }
     cells
         .into_values()
-        .map(|(count, lon, lat)| MapItem::Cluster(Cluster { count, lon: lon / count as f64, lat: lat / count as f64 }))
+        .map(|(count, lon, lat, first)| match count {
+            1 => first.clone(),
+            _ => MapItem::Cluster(Cluster { count, lon: lon / count as f64, lat: lat / count as f64 }),
+        })
         .collect()
 }
 

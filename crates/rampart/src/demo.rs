@@ -73,11 +73,16 @@ pub async fn seed_if_empty(store: &Store, config: &Config, assets: u64, seed: u6
             "{} assets, {} dependencies, {} network links ({} cross-border) in {} countries",
             stats.assets, stats.dependencies, stats.links, stats.cross_border_links, stats.countries
         );
-        // The operator account belongs to the operator of the first German substation.
-        let sub = store
-            .list_assets(&AssetFilter { country: rampart_core::CountryCode::parse("DE").ok(), sector: Some(rampart_core::Sector::Energy), ..Default::default() }, &Scope::All, 1, None)
+        // The operator account belongs to the operator of the first German electricity site.
+        let energy = store
+            .list_assets(&AssetFilter { country: rampart_core::CountryCode::parse("DE").ok(), sector: Some(rampart_core::Sector::Energy), ..Default::default() }, &Scope::All, 500, None)
             .await?;
-        let operator_org = sub.items.first().and_then(|a| a.asset.operator_id.clone()).ok_or_else(|| anyhow!("the demo registry has no German energy operator"))?;
+        let operator_org = energy
+            .items
+            .iter()
+            .find(|a| a.asset.subsector == Some(rampart_core::Subsector::Electricity))
+            .and_then(|a| a.asset.operator_id.clone())
+            .ok_or_else(|| anyhow!("the demo registry has no German electricity operator"))?;
         let mut lines = vec!["# Rampart demo accounts (created with the demo database)".to_string()];
         for (name, role, org) in DEMO_USERS {
             let org = if org.is_empty() { operator_org.clone() } else { OrgId::parse(org).map_err(|e| anyhow!("{e}"))? };

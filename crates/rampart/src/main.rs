@@ -187,7 +187,7 @@ enum OrgCommand {
 
 /// Logs go to standard error; servers log at `info`, one-shot commands only warnings.
 fn init_logs(json: bool, serving: bool) {
-    let default = if serving { "info,sqlx=warn" } else { "warn" };
+    let default = if serving { "info,sqlx=warn,sqlx::query=error" } else { "warn,sqlx::query=error" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
