@@ -126,7 +126,8 @@ impl Store {
                 .map_err(|e| StoreError::Config(format!("database URL: {e}")))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                // FULL: a commit is on disk before it is acknowledged, even across a power cut.
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
             Pool::Sqlite(SqlitePoolOptions::new().max_connections(opts.max_connections).connect_with(connect).await?)
