@@ -7,10 +7,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT"
 
-require_rust
-apt_need nodejs command -v node
-apt_need npm command -v npm
-apt_need gcc command -v cc
+need_build_tools
 apt_install_missing
 build_web
 log "building rampart (release; the first build takes several minutes on 2 cores)"

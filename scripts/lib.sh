@@ -34,6 +34,14 @@ require_rust() {
   }
 }
 
+# What building Rampart needs besides Rust: a C compiler (bundled SQLite), Node and npm (the web app).
+need_build_tools() {
+  require_rust
+  apt_need nodejs command -v node
+  apt_need npm command -v npm
+  apt_need gcc command -v cc
+}
+
 # The web app's files, embedded into the binary at build time.
 build_web() {
   log "building the web app (web/dist)"

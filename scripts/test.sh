@@ -8,11 +8,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$ROOT"
 
-require_rust
-apt_need nodejs command -v node
-apt_need npm command -v npm
-apt_need gcc command -v cc
+need_build_tools
 apt_need curl command -v curl
+apt_need python3 command -v python3
 apt_need chromium test -x /usr/bin/chromium
 apt_need postgresql sh -c 'ls /usr/lib/postgresql/*/bin/initdb'
 apt_install_missing
