@@ -4,6 +4,8 @@
 //! (JSON bodies, CSV rows, GeoJSON features, OSM tags) are parsed into these types
 //! at the boundary; a value of a type from this crate is valid by construction.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod access;
 pub mod asset;
 pub mod country;

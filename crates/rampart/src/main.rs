@@ -353,7 +353,7 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
             println!("{name} is disabled; their sessions have ended");
         }
         UserCommand::List => {
-            println!("{:<24} {:<9} {:<24} {}", "USERNAME", "ROLE", "ORGANISATION", "STATUS");
+            println!("{:<24} {:<9} {:<24} STATUS", "USERNAME", "ROLE", "ORGANISATION");
             for u in store.list_users().await? {
                 println!("{:<24} {:<9} {:<24} {}", u.username.as_str(), u.role.key(), u.organisation_id.as_str(), if u.disabled { "disabled" } else { "active" });
             }
@@ -371,7 +371,7 @@ async fn org(store: &Store, command: OrgCommand) -> Result<()> {
             println!("organisation {} saved", org.id);
         }
         OrgCommand::List => {
-            println!("{:<28} {:<10} {:<7} {}", "ID", "KIND", "COUNTRY", "NAME");
+            println!("{:<28} {:<10} {:<7} NAME", "ID", "KIND", "COUNTRY");
             for o in store.list_organisations().await? {
                 println!("{:<28} {:<10} {:<7} {}", o.id.as_str(), o.kind.key(), o.country.map(|c| c.to_string()).unwrap_or_default(), o.name);
             }
