@@ -190,6 +190,11 @@ pub fn geojson_response(body: Value) -> axum::response::Response {
     ([(axum::http::header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response()
 }
 
+/// Most assets the map endpoint draws one by one.
+pub const MAP_MAX_POINTS: i64 = 8_000;
+/// Grid cells across the view when there are more (below zoom 12).
+pub const MAP_GRID: u32 = 28;
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MapQuery {
@@ -206,8 +211,8 @@ pub async fn map(State(state): State<AppState>, Auth(p): Auth, Query(f): Query<F
     // Up to 8,000 assets are drawn one by one; beyond that, counts on a 28 × 28 grid
     // of the view (cells about 30 px wide on a laptop screen), single assets as themselves.
     let zoom = m.zoom.unwrap_or(4.0).clamp(0.0, 22.0);
-    let grid = if zoom >= 12.0 { 40 } else { 28 };
-    let items = state.store.map_items(&filter, &p.read_scope(), 8_000, grid).await?;
+    let grid = if zoom >= 12.0 { 40 } else { MAP_GRID };
+    let items = state.store.map_items(&filter, &p.read_scope(), MAP_MAX_POINTS, grid).await?;
     let features: Vec<Value> = items
         .into_iter()
         .map(|item| match item {

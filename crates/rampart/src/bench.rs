@@ -71,7 +71,7 @@ pub async fn query(store: &Store, rounds: usize) -> Result<()> {
             rows += match kind {
                 "list 1000" => store.list_assets(&f, &Scope::All, 1000, None).await?.items.len() as i64,
                 "count" => store.count_assets(&f, &Scope::All).await?,
-                _ => store.map_items(&f, &Scope::All, 3000, 48).await?.len() as i64,
+                _ => store.map_items(&f, &Scope::All, rampart_server::assets::MAP_MAX_POINTS, rampart_server::assets::MAP_GRID).await?.len() as i64,
             };
             times.push(start.elapsed());
         }
