@@ -2,6 +2,14 @@
 //! indices and runs the models of METHODS.md §1 over it. It does no IO: callers build
 //! the graph from the store or from files and write results themselves.
 
-pub mod csr;
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod cascade;
+pub mod criticality;
+pub mod csr;
+pub mod graph;
+pub mod impact;
+
+pub use cascade::{Cascade, Cause, Change, Damage, Rules};
 pub use csr::Csr;
+pub use graph::{BuildError, Graph, GraphBuilder, Node};
