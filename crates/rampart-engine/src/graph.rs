@@ -36,8 +36,8 @@ pub struct Link {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Graph {
     // Identity: the registry id of node i is ids[id_end[i-1]..id_end[i]].
-    pub(crate) id_bytes: Vec<u8>,
-    pub(crate) id_end: Vec<u64>,
+    pub id_bytes: Vec<u8>,
+    pub id_end: Vec<u64>,
     /// Country of each node, an index into `countries`.
     pub country: Vec<u16>,
     pub countries: Vec<String>,
@@ -82,8 +82,8 @@ pub const COUNTS_PEOPLE: u8 = 2;
 /// Why a graph could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BuildError {
-    #[error("{what} {index}: unknown asset id {id:?}")]
-    UnknownAsset { what: &'static str, index: usize, id: String },
+    #[error("{at}: unknown asset id {id:?}")]
+    UnknownAsset { at: String, id: String },
     #[error("asset {id:?} appears twice")]
     DuplicateAsset { id: String },
     #[error("the registry has {0} assets; the engine holds at most 4,294,967,294")]
@@ -170,17 +170,22 @@ impl GraphBuilder {
         g.source.push(declared_sources(a));
     }
 
-    fn node(&mut self, what: &'static str, index: usize, id: &str) -> Option<Node> {
+    fn node(&mut self, at: &dyn Fn() -> String, field: &str, id: &str) -> Option<Node> {
         let n = self.index.get(id).copied();
         if n.is_none() {
-            self.errors.push(BuildError::UnknownAsset { what, index, id: id.to_string() });
+            self.errors.push(BuildError::UnknownAsset { at: format!("{}: {field}", at()), id: id.to_string() });
         }
         n
     }
 
     pub fn add_dependency(&mut self, d: &Dependency) {
         let i = self.deps.len() + 1;
-        let (s, t) = (self.node("dependency", i, d.supplier.as_str()), self.node("dependency", i, d.dependent.as_str()));
+        self.add_dependency_at(d, &|| format!("dependency {i}"));
+    }
+
+    /// A dependency read at a place (a file and line) that errors name.
+    pub fn add_dependency_at(&mut self, d: &Dependency, at: &dyn Fn() -> String) {
+        let (s, t) = (self.node(at, "supplier_id", d.supplier.as_str()), self.node(at, "dependent_id", d.dependent.as_str()));
         if let (Some(s), Some(t)) = (s, t) {
             let (k, n) = (d.k.min(u16::MAX as u32) as u16, d.n.min(u16::MAX as u32) as u16);
             self.deps.push((t, s, service_index(d.service), k, n, d.buffer_hours as f32));
@@ -189,7 +194,12 @@ impl GraphBuilder {
 
     pub fn add_link(&mut self, l: &NetworkLink) {
         let i = self.edges.len() + 1;
-        let (a, b) = (self.node("link", i, l.from.as_str()), self.node("link", i, l.to.as_str()));
+        self.add_link_at(l, &|| format!("link {i}"));
+    }
+
+    /// A link read at a place (a file and line) that errors name.
+    pub fn add_link_at(&mut self, l: &NetworkLink, at: &dyn Fn() -> String) {
+        let (a, b) = (self.node(at, "from_id", l.from.as_str()), self.node(at, "to_id", l.to.as_str()));
         if let (Some(a), Some(b)) = (a, b) {
             let net = Network::ALL.iter().position(|x| *x == l.network).unwrap_or(0) as u8;
             self.edges.push((a, b, net, l.length_km.unwrap_or(1.0) as f32));
@@ -315,6 +325,53 @@ impl Graph {
     /// Dependencies and links (each link once).
     pub fn edges(&self) -> usize {
         self.suppliers.len() + self.links.len() / 2
+    }
+
+    /// Checks that the columns agree with each other: what a graph read from bytes
+    /// must pass before a model walks it.
+    pub fn check(&self) -> Result<(), String> {
+        let n = self.country.len();
+        let m = self.group_owner.len();
+        let same = [
+            self.id_end.len(),
+            self.class.len(),
+            self.lon.len(),
+            self.lat.len(),
+            self.people.len(),
+            self.occupancy.len(),
+            self.value_per_day.len(),
+            self.restoration_h.len(),
+            self.flags.len(),
+            self.member.len(),
+            self.source.len(),
+            self.needs_source.len(),
+            self.group_start.len().saturating_sub(1),
+            self.supplies.rows(),
+            self.links.rows(),
+        ];
+        if same.iter().any(|&x| x != n) {
+            return Err(format!("asset columns disagree on the number of assets ({n})"));
+        }
+        let groups = [self.group_service.len(), self.group_k.len(), self.group_outside.len(), self.group_buffer_h.len(), self.suppliers.rows()];
+        if groups.iter().any(|&x| x != m) || self.group_start.last().copied().unwrap_or(0) as usize != m {
+            return Err(format!("dependency columns disagree on the number of groups ({m})"));
+        }
+        if self.id_end.windows(2).any(|w| w[0] > w[1]) || self.id_end.last().copied().unwrap_or(0) as usize != self.id_bytes.len() {
+            return Err("asset ids are out of order".into());
+        }
+        if std::str::from_utf8(&self.id_bytes).is_err() {
+            return Err("asset ids are not UTF-8".into());
+        }
+        let nodes_ok = self.group_owner.iter().chain(self.suppliers.items()).all(|&x| (x as usize) < n)
+            && self.supplies.items().iter().all(|&x| (x as usize) < m)
+            && self.links.items().iter().all(|l| (l.to as usize) < n && l.network < 8);
+        if !nodes_ok {
+            return Err("an adjacency names an asset or group that does not exist".into());
+        }
+        if self.country.iter().any(|&c| c as usize >= self.countries.len()) || self.class.iter().any(|&c| c as usize >= self.classes.len()) {
+            return Err("a country or class index is out of range".into());
+        }
+        Ok(())
     }
 
     /// Heap bytes held by the graph.

@@ -277,7 +277,7 @@ fn unknown_assets_are_named() {
     b.add_asset(&asset("a", "DE", "electricity", 0, 1.0, json!({})));
     b.add_dependency(&dep("a", "ghost", "electricity", 1, 1, 0.0));
     let e = b.finish().unwrap_err();
-    assert_eq!(e[0].to_string(), "dependency 1: unknown asset id \"ghost\"");
+    assert_eq!(e[0].to_string(), "dependency 1: dependent_id: unknown asset id \"ghost\"");
 }
 
 /// Delivering state of every asset at time `t` from a run's changes.

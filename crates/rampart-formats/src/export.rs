@@ -56,7 +56,7 @@ async fn organisations(store: &Store) -> Result<Vec<Organisation>, StoreError> {
 }
 
 /// Pages through the selected assets, calling `each` for every one.
-async fn each_asset(store: &Store, what: &ExportScope, mut each: impl FnMut(&Asset) -> Result<(), ExportError>) -> Result<(), ExportError> {
+pub(crate) async fn each_asset(store: &Store, what: &ExportScope, mut each: impl FnMut(&Asset) -> Result<(), ExportError>) -> Result<(), ExportError> {
     let mut cursor: Option<String> = None;
     loop {
         let page = store.list_assets(&what.filter, &what.scope, PAGE, cursor.as_deref()).await?;
@@ -70,7 +70,7 @@ async fn each_asset(store: &Store, what: &ExportScope, mut each: impl FnMut(&Ass
     }
 }
 
-async fn each_dependency(store: &Store, mut each: impl FnMut(&StoredDependency) -> Result<(), ExportError>) -> Result<(), ExportError> {
+pub(crate) async fn each_dependency(store: &Store, mut each: impl FnMut(&StoredDependency) -> Result<(), ExportError>) -> Result<(), ExportError> {
     let mut after = None;
     loop {
         let page = store.list_dependencies(None, PAGE, after).await?;
@@ -84,7 +84,7 @@ async fn each_dependency(store: &Store, mut each: impl FnMut(&StoredDependency) 
     }
 }
 
-async fn each_link(store: &Store, mut each: impl FnMut(&StoredLink) -> Result<(), ExportError>) -> Result<(), ExportError> {
+pub(crate) async fn each_link(store: &Store, mut each: impl FnMut(&StoredLink) -> Result<(), ExportError>) -> Result<(), ExportError> {
     let mut after = None;
     loop {
         let page = store.list_links(None, PAGE, after).await?;

@@ -136,7 +136,7 @@ impl Source {
     }
 
     /// Sources are read organisations first and dependencies and links last.
-    fn rank(&self) -> u8 {
+    pub(crate) fn rank(&self) -> u8 {
         match self.format {
             Format::Csv(Table::Organisations) => 0,
             Format::Csv(Table::Assets) | Format::GeoJson | Format::OsmPbf(_) => 1,
@@ -426,7 +426,7 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn read_source(source: &Source, counter: &Arc<AtomicU64>, sink: &mut dyn FnMut(Event) -> Flow) {
+pub(crate) fn read_source(source: &Source, counter: &Arc<AtomicU64>, sink: &mut dyn FnMut(Event) -> Flow) {
     let open = || -> std::io::Result<BufReader<Counting<Box<dyn Read + Send>>>> {
         Ok(BufReader::with_capacity(1 << 20, Counting { inner: source.data.open()?, counter: counter.clone() }))
     };

@@ -39,6 +39,7 @@
 
 pub mod csv;
 mod bench;
+pub mod engine;
 mod export;
 pub mod geojson;
 mod import;
