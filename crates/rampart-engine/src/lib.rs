@@ -4,5 +4,8 @@
 
 pub mod csr;
 pub mod connectivity;
+pub mod iim;
+pub mod motter_lai;
+pub mod percolation;
 
 pub use csr::Csr;
