@@ -32,7 +32,7 @@ pub enum IimError {
     NotSquare { file: String, line: usize, expected: usize, found: usize },
     #[error("{file}:{line}: row {found:?} where the header order asks for {expected:?}; rows must name the sectors in the header's order")]
     RowOrder { file: String, line: usize, expected: String, found: String },
-    #[error("{file}:{line}: {found} rows for {expected} sectors; the matrix must be square")]
+    #[error("{file}:{line}: expected {expected} sector rows (one per header column), found {found}; the matrix must be square")]
     RowCount { file: String, line: usize, expected: usize, found: usize },
     #[error("{file}:{line}: sector {sector:?} named twice")]
     Duplicate { file: String, line: usize, sector: String },
@@ -148,6 +148,15 @@ pub struct Trajectory {
 }
 
 /// The model with `I − A*` factorised once.
+///
+/// ```
+/// use rampart_engine::iim::{self, Iim};
+/// let csv = "sector,Power,Water\nPower,0,0.9\nWater,0.4,0\n";
+/// let matrix = iim::parse_matrix("deps.csv", csv.as_bytes())?;
+/// let q = Iim::new(matrix)?.solve(&[0.1, 0.0])?;
+/// assert!((q.inoperability[0] - 0.15625).abs() < 1e-12);
+/// # Ok::<(), iim::IimError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Iim {
     matrix: InterdependencyMatrix,

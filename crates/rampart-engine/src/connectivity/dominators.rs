@@ -86,6 +86,7 @@ impl Dominators {
 }
 
 /// The dominator tree of `graph` from `root`. O(m log n) time, O(n + m) memory.
+/// Panics when `root` is not a node.
 pub fn dominators(graph: &Csr<u32>, root: u32) -> Dominators {
     let real = graph.rows();
     lengauer_tarjan(graph, root, real)

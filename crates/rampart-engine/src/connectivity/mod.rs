@@ -32,6 +32,17 @@ use std::collections::VecDeque;
 /// A node is served when it works and a path of working nodes leads to it from a
 /// working source (the path follows the arcs of `graph`, so for a directed graph from
 /// source to node). Cost: O(n + m).
+///
+/// ```
+/// use rampart_engine::{connectivity, csr};
+/// // A feeder 0 – 1 – 2 with a source at 0; node 1 fails.
+/// let feeder = csr::undirected(3, &[(0, 1), (1, 2)]);
+/// let served = connectivity::served(&feeder, &[true, false, true], &[true, false, false]);
+/// assert_eq!(served, vec![true, false, false]);
+/// // The same answer for every node at once: what each single failure cuts off.
+/// let cut = connectivity::biconnected(&feeder).cut_off_nodes(&[true, false, false]);
+/// assert_eq!(cut, vec![3, 2, 1]);
+/// ```
 pub fn served(graph: &Csr<u32>, working: &[bool], sources: &[bool]) -> Vec<bool> {
     let n = graph.rows();
     assert_eq!(working.len(), n, "one working flag per node");
