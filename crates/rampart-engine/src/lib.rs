@@ -5,10 +5,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod cascade;
+pub mod connectivity;
 pub mod criticality;
 pub mod csr;
 pub mod graph;
+pub mod iim;
 pub mod impact;
+pub mod motter_lai;
+pub mod percolation;
 
 pub use cascade::{Cascade, Cause, Change, Damage, Rules};
 pub use csr::Csr;
