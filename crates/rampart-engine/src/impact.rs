@@ -55,6 +55,7 @@ pub struct Step {
 pub struct Event {
     pub t: f64,
     pub asset: String,
+    pub country: String,
     pub down: bool,
     pub cause: Cause,
     pub root: String,
@@ -187,7 +188,7 @@ pub fn impact(g: &Graph, changes: &[Change], horizon_h: f64) -> Impact {
         steps,
         events: changes
             .iter()
-            .map(|c| Event { t: c.t, asset: g.id(c.node).to_string(), down: c.down, cause: c.cause, root: g.id(c.root).to_string() })
+            .map(|c| Event { t: c.t, asset: g.id(c.node).to_string(), country: g.country_of(c.node).to_string(), down: c.down, cause: c.cause, root: g.id(c.root).to_string() })
             .collect(),
     }
 }

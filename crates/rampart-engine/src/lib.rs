@@ -13,6 +13,7 @@ pub mod iim;
 pub mod impact;
 pub mod motter_lai;
 pub mod percolation;
+pub mod study;
 
 pub use cascade::{Cascade, Cause, Change, Damage, Rules};
 pub use csr::Csr;
