@@ -3,5 +3,6 @@
 //! the graph from the store or from files and write results themselves.
 
 pub mod csr;
+pub mod hazard;
 
 pub use csr::Csr;
