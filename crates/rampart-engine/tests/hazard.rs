@@ -1,5 +1,7 @@
 //! The hazard → impact chain end to end, with expectations computed by hand.
 
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use rampart_engine::hazard::events::{EventId, EventSet};
 use rampart_engine::hazard::impact_fn::{FragilitySet, ImpactFunctionSet};

@@ -13,6 +13,8 @@
 //! marked \[R\] in the shipped data files and in `docs/analysis-hazards.md` are recalled
 //! defaults, not normative figures.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod blast;
 pub mod events;
 pub mod footprint;

@@ -173,7 +173,7 @@ impl Release {
         self.concentration_mg_m3(x, y, 0.0)
     }
 
-    fn to_lon_lat(&self, frame: &LocalFrame, x: f64, y: f64) -> (f64, f64) {
+    fn place(&self, frame: &LocalFrame, x: f64, y: f64) -> (f64, f64) {
         let ((de, dn), (ce, cn)) = self.axes();
         frame.to_lon_lat(x * de + y * ce, x * dn + y * cn)
     }
@@ -277,8 +277,8 @@ fn isopleth(release: &Release, level: &Level, config: &IsoplethConfig) -> Isople
 
     let frame = LocalFrame::new(release.lon, release.lat);
     let mut ring: Vec<(f64, f64)> = Vec::with_capacity(2 * edge.len() + 1);
-    ring.extend(edge.iter().map(|&(x, w)| release.to_lon_lat(&frame, x, -w)));
-    ring.extend(edge.iter().rev().filter(|e| e.1 > 0.0).map(|&(x, w)| release.to_lon_lat(&frame, x, w)));
+    ring.extend(edge.iter().map(|&(x, w)| release.place(&frame, x, -w)));
+    ring.extend(edge.iter().rev().filter(|e| e.1 > 0.0).map(|&(x, w)| release.place(&frame, x, w)));
     ring.push(ring[0]);
     Isopleth {
         level: level.clone(),

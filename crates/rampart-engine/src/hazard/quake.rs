@@ -94,7 +94,7 @@ pub fn pga_g(mw: f64, rjb_km: f64, site: Site, faulting: Faulting) -> Result<f64
     if !(mw >= MAGNITUDE_RANGE.0 && mw <= MAGNITUDE_RANGE.1) {
         return Err(QuakeError::MagnitudeOutOfRange(mw));
     }
-    if !(rjb_km >= 0.0 && rjb_km <= MAX_DISTANCE_KM) {
+    if !(0.0..=MAX_DISTANCE_KM).contains(&rjb_km) {
         return Err(QuakeError::DistanceOutOfRange(rjb_km));
     }
     let (ss, sa) = match site {
@@ -139,10 +139,7 @@ impl Quake {
         Ok(lon
             .iter()
             .zip(lat)
-            .map(|(&x, &y)| match self.pga_at(x, y, site) {
-                Ok(pga) => pga,
-                Err(_) => 0.0,
-            })
+            .map(|(&x, &y)| self.pga_at(x, y, site).unwrap_or(0.0))
             .collect())
     }
 }

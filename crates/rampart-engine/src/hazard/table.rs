@@ -123,14 +123,13 @@ pub(crate) fn for_each_row<R: Read>(
     names: &[&str],
     mut each: impl FnMut(&Row<'_>) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
-    let mut lines = BufReader::new(reader).lines();
+    let lines = BufReader::new(reader).lines();
     let mut line_no = 0u64;
     let mut header: Vec<String> = Vec::new();
     let mut fields: Vec<String> = Vec::new();
     let mut columns: Vec<usize> = Vec::new();
     let mut have_header = false;
-    loop {
-        let Some(line) = lines.next() else { break };
+    for line in lines {
         line_no += 1;
         let line = line.map_err(|e| DataError::new(file, line_no, "", format!("cannot read: {e}")))?;
         let text = line.trim_start_matches('\u{feff}').trim();
