@@ -194,3 +194,37 @@ proptest! {
         }
     }
 }
+
+/// A scenario footprint feeds the impact chain: a car bomb's rings sampled at centroids
+/// become a one-event set; buildings at 30 m, 100 m and 1 km take the blast functions.
+#[test]
+fn blast_scenario_footprint_to_impact() {
+    use rampart_engine::hazard::blast::{self, Charge, ThreatItem};
+    use rampart_engine::hazard::events::Centroids;
+    use rampart_engine::hazard::geodesy::LocalFrame;
+    use rampart_engine::hazard::impact_fn::{AssetClassMap, HazardKind};
+
+    let (lon0, lat0) = (4.35, 50.85);
+    let rings = blast::rings(&Charge::surface(ThreatItem::Car), &blast::default_thresholds());
+    let footprint = blast::footprint(lon0, lat0, &rings, 128);
+    let frame = LocalFrame::new(lon0, lat0);
+    let points: Vec<(f64, f64)> = [30.0, 100.0, 1000.0].iter().map(|&d| frame.to_lon_lat(d, 0.0)).collect();
+    let centroids = Centroids {
+        ids: vec!["near".into(), "mid".into(), "far".into()],
+        lon: points.iter().map(|p| p.0).collect(),
+        lat: points.iter().map(|p| p.1).collect(),
+    };
+    let kpa = footprint.intensity_at_points(&centroids.lon, &centroids.lat);
+    // 30 m is inside the 34.5 kPa ring (34.8 m) but not the 68.9 kPa one (23.6 m);
+    // 100 m is inside 6.9 kPa (110.6 m); 1 km is outside every ring.
+    assert_eq!(kpa, vec![34.5, 6.9, 0.0]);
+    let events = EventSet::from_dense(vec!["car_bomb".into()], vec![1.0], centroids.clone(), &[kpa]).unwrap();
+    let functions = ImpactFunctionSet::defaults();
+    let classes = AssetClassMap::defaults();
+    let function = classes.function_indices(["health", "stadium", "electricity"], HazardKind::Overpressure, &functions).unwrap();
+    let value = [1e6, 1e6, 1e6];
+    let exposure = Exposure { lon: &centroids.lon, lat: &centroids.lat, value: &value, function: &function };
+    let r = compute_impact(&events, &exposure, Vulnerability::ImpactFunctions(&functions), &RiskConfig::default(), None).unwrap();
+    // BL_building: MDD 0.6 at 34.5 kPa, 0.05 at 6.9 kPa, PAA 1.
+    assert!(close(r.eai[0], 0.6e6) && close(r.eai[1], 0.05e6) && r.eai[2] == 0.0, "{:?}", r.eai);
+}

@@ -126,6 +126,32 @@ impl EventSet {
         Ok(EventSet { event_ids, frequency, centroids, offsets, centroid, intensity })
     }
 
+    /// An event set from dense intensities (one value per centroid per event, e.g. a
+    /// [`crate::hazard::footprint::Footprint`] sampled at the centroids); zeros are
+    /// dropped. Same checks as [`EventSet::from_parts`].
+    pub fn from_dense(
+        event_ids: Vec<String>,
+        frequency: Vec<f64>,
+        centroids: Centroids,
+        intensities: &[Vec<f64>],
+    ) -> Result<EventSet, EventSetError> {
+        if intensities.len() != event_ids.len() || intensities.iter().any(|row| row.len() != centroids.len()) {
+            return Err(EventSetError("one intensity per centroid per event is needed".into()));
+        }
+        let mut offsets = vec![0];
+        let (mut centroid, mut intensity) = (Vec::new(), Vec::new());
+        for row in intensities {
+            for (c, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    centroid.push(c as u32);
+                    intensity.push(v);
+                }
+            }
+            offsets.push(centroid.len());
+        }
+        EventSet::from_parts(event_ids, frequency, centroids, offsets, centroid, intensity)
+    }
+
     /// Reads the three files of an event set. Zero intensities are dropped.
     pub fn parse<R1: Read, R2: Read, R3: Read>(
         events: Input<'_, R1>,
