@@ -9,6 +9,7 @@ pub mod connectivity;
 pub mod criticality;
 pub mod csr;
 pub mod graph;
+pub mod hazard;
 pub mod iim;
 pub mod impact;
 pub mod motter_lai;
