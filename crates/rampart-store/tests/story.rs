@@ -2,7 +2,7 @@
 
 use rampart_core::*;
 use rampart_store::test_support::fresh;
-use rampart_store::{AssetFilter, Backend, MapItem, NewUser, Store, StoreError};
+use rampart_store::{AssetFilter, Backend, MapItem, NewRun, NewUser, RunRecord, RunStatus, Store, StoreError, INTERRUPTED};
 use serde_json::{json, Value};
 
 fn parse<T>(v: Value, f: fn(&serde_json::Map<String, Value>) -> Result<T, Invalid>) -> T {
@@ -181,6 +181,63 @@ async fn story(store: Store) {
         store.record_login_failure("ana", t).await.expect("failure");
     }
     assert_eq!(store.login_failures_since("ana", 15).await.expect("count"), 2);
+
+    runs(&store).await;
+}
+
+/// Analysis runs: queued, running with progress, then done, failed or cancelled once;
+/// lists newest first; runs left behind by a stopped process are marked interrupted.
+async fn runs(store: &Store) {
+    let new = |id: &'static str, by: &'static str| NewRun { id, kind: "scenario", request: r#"{"kind":"scenario","assets":["FI-HOS-1"]}"#, created_by: by };
+    let r = store.create_run(&new("run-a", "ana"), 10_000).await.expect("create");
+    assert_eq!((r.status, r.progress, r.created_at, r.heartbeat_at, r.started_at, r.result.clone()), (RunStatus::Queued, 0.0, 10_000, 10_000, None, None));
+    assert!(matches!(store.create_run(&new("run-a", "ana"), 10_001).await, Err(StoreError::Conflict(_))));
+    store.create_run(&new("run-b", "bob"), 11_000).await.expect("create");
+    store.create_run(&new("run-c", "ana"), 12_000).await.expect("create");
+
+    // run-a: running, progress, done. A finished run does not change again.
+    assert!(store.mark_run_running("run-a", 10_100).await.expect("running"));
+    assert!(!store.mark_run_running("run-a", 10_150).await.expect("only once"));
+    store.set_run_progress("run-a", 0.25, 10_200).await.expect("progress");
+    store.set_run_progress("run-a", 7.0, 10_300).await.expect("progress is clamped");
+    let r = store.get_run("run-a").await.expect("get").expect("exists");
+    assert_eq!((r.status, r.progress, r.started_at, r.heartbeat_at), (RunStatus::Running, 1.0, Some(10_100), 10_300));
+    assert!(store.finish_run("run-a", r#"{"kind":"scenario"}"#, 10_400).await.expect("finish"));
+    assert!(!store.fail_run("run-a", "late", 10_500).await.expect("no longer unfinished"));
+    assert!(!store.cancel_run("run-a", "ana", 10_500).await.expect("no longer unfinished"));
+    let r = store.get_run("run-a").await.expect("get").expect("exists");
+    assert_eq!((r.status, r.progress, r.finished_at, r.result.as_deref(), r.error), (RunStatus::Done, 1.0, Some(10_400), Some(r#"{"kind":"scenario"}"#), None));
+
+    // run-b fails, run-c is cancelled while queued and then cannot start.
+    assert!(store.fail_run("run-b", "footprint: no asset lies in it", 11_100).await.expect("fail"));
+    assert!(store.cancel_run("run-c", "ana", 12_100).await.expect("cancel"));
+    assert!(!store.mark_run_running("run-c", 12_200).await.expect("cancelled runs do not start"));
+    let c = store.get_run("run-c").await.expect("get").expect("exists");
+    assert_eq!((c.status, c.error.as_deref(), c.finished_at), (RunStatus::Cancelled, Some("cancelled by ana"), Some(12_100)));
+    assert_eq!(store.get_run("nope").await.expect("get"), None);
+
+    // Lists: newest first, without results; one user's or everybody's.
+    let ids = |v: Vec<RunRecord>| v.into_iter().map(|r| (r.id, r.status, r.result)).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list_runs(None, 10).await.expect("list")),
+        vec![("run-c".into(), RunStatus::Cancelled, None), ("run-b".into(), RunStatus::Failed, None), ("run-a".into(), RunStatus::Done, None)]
+    );
+    assert_eq!(ids(store.list_runs(Some("ana"), 10).await.expect("list")).into_iter().map(|r| r.0).collect::<Vec<_>>(), vec!["run-c", "run-a"]);
+    assert_eq!(store.list_runs(Some("ana"), 1).await.expect("list").len(), 1);
+
+    // A stopped process left run-d running (last sign of life at 20_000) and run-e queued
+    // (at 25_000). Only runs silent since the given time are marked interrupted.
+    store.create_run(&new("run-d", "ana"), 19_000).await.expect("create");
+    assert!(store.mark_run_running("run-d", 20_000).await.expect("running"));
+    store.create_run(&new("run-e", "bob"), 25_000).await.expect("create");
+    assert_eq!(store.interrupt_unfinished(30_000, 22_000).await.expect("interrupt"), 1);
+    assert_eq!(store.interrupt_unfinished(30_000, 30_000).await.expect("interrupt"), 1);
+    for id in ["run-d", "run-e"] {
+        let r = store.get_run(id).await.expect("get").expect("exists");
+        assert_eq!((r.status, r.error.as_deref(), r.finished_at), (RunStatus::Failed, Some(INTERRUPTED), Some(30_000)), "{id}");
+    }
+    assert_eq!(store.get_run("run-a").await.expect("get").expect("exists").status, RunStatus::Done, "finished runs are left alone");
+    assert_eq!(store.interrupt_unfinished(40_000, 40_000).await.expect("interrupt"), 0);
 }
 
 #[tokio::test]
