@@ -45,6 +45,10 @@ pub struct Graph {
     /// category), an index into `classes`. Impact is reported per class.
     pub class: Vec<u16>,
     pub classes: Vec<String>,
+    /// The impact function an asset names in `attributes.impact_function`, an index
+    /// into `functions` (index 0, the empty name, when it names none).
+    pub function: Vec<u16>,
+    pub functions: Vec<String>,
     pub lon: Vec<f64>,
     pub lat: Vec<f64>,
     pub people: Vec<u32>,
@@ -97,8 +101,11 @@ pub struct GraphBuilder {
     index: HashMap<Box<str>, Node>,
     country_index: HashMap<String, u16>,
     class_index: HashMap<String, u16>,
+    function_index: HashMap<String, u16>,
     deps: Vec<(Node, Node, u8, u16, u16, f32)>,
     edges: Vec<(Node, Node, u8, f32)>,
+    waiting_deps: Vec<(Dependency, String)>,
+    waiting_links: Vec<(NetworkLink, String)>,
     errors: Vec<BuildError>,
 }
 
@@ -158,6 +165,12 @@ impl GraphBuilder {
         g.country.push(c);
         let k = intern(&mut self.class_index, &mut g.classes, class_of(a));
         g.class.push(k);
+        if g.functions.is_empty() {
+            intern(&mut self.function_index, &mut g.functions, "");
+        }
+        let f = a.attributes.get("impact_function").and_then(|v| v.as_str()).unwrap_or("");
+        let f = intern(&mut self.function_index, &mut g.functions, f);
+        g.function.push(f);
         let (lon, lat) = a.geometry.centroid();
         g.lon.push(lon);
         g.lat.push(lat);
@@ -178,6 +191,12 @@ impl GraphBuilder {
         n
     }
 
+    /// Whether both ends are known yet; if not, the record waits for its assets until
+    /// [`GraphBuilder::finish`] (sources may name assets that come later).
+    fn known(&self, a: &str, b: &str) -> bool {
+        self.index.contains_key(a) && self.index.contains_key(b)
+    }
+
     pub fn add_dependency(&mut self, d: &Dependency) {
         let i = self.deps.len() + 1;
         self.add_dependency_at(d, &|| format!("dependency {i}"));
@@ -185,6 +204,10 @@ impl GraphBuilder {
 
     /// A dependency read at a place (a file and line) that errors name.
     pub fn add_dependency_at(&mut self, d: &Dependency, at: &dyn Fn() -> String) {
+        if !self.known(d.supplier.as_str(), d.dependent.as_str()) {
+            self.waiting_deps.push((d.clone(), at()));
+            return;
+        }
         let (s, t) = (self.node(at, "supplier_id", d.supplier.as_str()), self.node(at, "dependent_id", d.dependent.as_str()));
         if let (Some(s), Some(t)) = (s, t) {
             let (k, n) = (d.k.min(u16::MAX as u32) as u16, d.n.min(u16::MAX as u32) as u16);
@@ -199,6 +222,10 @@ impl GraphBuilder {
 
     /// A link read at a place (a file and line) that errors name.
     pub fn add_link_at(&mut self, l: &NetworkLink, at: &dyn Fn() -> String) {
+        if !self.known(l.from.as_str(), l.to.as_str()) {
+            self.waiting_links.push((l.clone(), at()));
+            return;
+        }
         let (a, b) = (self.node(at, "from_id", l.from.as_str()), self.node(at, "to_id", l.to.as_str()));
         if let (Some(a), Some(b)) = (a, b) {
             let net = Network::ALL.iter().position(|x| *x == l.network).unwrap_or(0) as u8;
@@ -208,6 +235,20 @@ impl GraphBuilder {
 
     /// The graph, or every reference to an unknown asset (at most 20 are listed).
     pub fn finish(mut self) -> Result<Graph, Vec<BuildError>> {
+        for (d, at) in std::mem::take(&mut self.waiting_deps) {
+            let (s, t) = (self.node(&|| at.clone(), "supplier_id", d.supplier.as_str()), self.node(&|| at.clone(), "dependent_id", d.dependent.as_str()));
+            if let (Some(s), Some(t)) = (s, t) {
+                let (k, n) = (d.k.min(u16::MAX as u32) as u16, d.n.min(u16::MAX as u32) as u16);
+                self.deps.push((t, s, service_index(d.service), k, n, d.buffer_hours as f32));
+            }
+        }
+        for (l, at) in std::mem::take(&mut self.waiting_links) {
+            let (a, b) = (self.node(&|| at.clone(), "from_id", l.from.as_str()), self.node(&|| at.clone(), "to_id", l.to.as_str()));
+            if let (Some(a), Some(b)) = (a, b) {
+                let net = Network::ALL.iter().position(|x| *x == l.network).unwrap_or(0) as u8;
+                self.edges.push((a, b, net, l.length_km.unwrap_or(1.0) as f32));
+            }
+        }
         if !self.errors.is_empty() {
             self.errors.truncate(20);
             return Err(self.errors);
@@ -306,6 +347,11 @@ impl Graph {
         &self.classes[self.class[node as usize] as usize]
     }
 
+    /// The impact function the asset names, if any.
+    pub fn function_of(&self, node: Node) -> Option<&str> {
+        Some(self.functions[self.function[node as usize] as usize].as_str()).filter(|f| !f.is_empty())
+    }
+
     pub fn is_public_space(&self, node: Node) -> bool {
         self.flags[node as usize] & PUBLIC_SPACE != 0
     }
@@ -335,6 +381,7 @@ impl Graph {
         let same = [
             self.id_end.len(),
             self.class.len(),
+            self.function.len(),
             self.lon.len(),
             self.lat.len(),
             self.people.len(),
@@ -368,7 +415,9 @@ impl Graph {
         if !nodes_ok {
             return Err("an adjacency names an asset or group that does not exist".into());
         }
-        if self.country.iter().any(|&c| c as usize >= self.countries.len()) || self.class.iter().any(|&c| c as usize >= self.classes.len()) {
+        if self.country.iter().any(|&c| c as usize >= self.countries.len()) || self.class.iter().any(|&c| c as usize >= self.classes.len())
+            || self.function.iter().any(|&c| c as usize >= self.functions.len())
+        {
             return Err("a country or class index is out of range".into());
         }
         Ok(())
@@ -383,6 +432,7 @@ impl Graph {
             + v(&self.id_end)
             + v(&self.country)
             + v(&self.class)
+            + v(&self.function)
             + v(&self.lon)
             + v(&self.lat)
             + v(&self.people)

@@ -2,7 +2,7 @@
 //! files (CSV or GeoJSON), or from its own binary form, which loads a continental
 //! registry in seconds.
 //!
-//! The binary form is a header line `rampart-graph 1` followed by the graph's columns
+//! The binary form is a header line `rampart-graph 2` followed by the graph's columns
 //! in a fixed order, each as a little-endian `u64` count and the values in
 //! little-endian. It is a cache, not an exchange format: rebuild it from the store or
 //! the registry files when the binary changes.
@@ -87,7 +87,7 @@ pub fn graph_from_files(sources: &[Source]) -> Result<Graph, LoadError> {
     b.finish().map_err(LoadError::Build)
 }
 
-const MAGIC: &[u8] = b"rampart-graph 1\n";
+const MAGIC: &[u8] = b"rampart-graph 2\n";
 
 trait Le: Sized + Copy {
     const SIZE: usize;
@@ -149,6 +149,8 @@ pub fn write_graph(g: &Graph, out: &mut impl Write) -> io::Result<()> {
     put_strings(out, &g.countries)?;
     put(out, &g.class)?;
     put_strings(out, &g.classes)?;
+    put(out, &g.function)?;
+    put_strings(out, &g.functions)?;
     put(out, &g.lon)?;
     put(out, &g.lat)?;
     put(out, &g.people)?;
@@ -236,7 +238,7 @@ impl<R: BufRead> Reader<'_, R> {
 pub fn read_graph(input: &mut impl BufRead, file: &str) -> Result<Graph, LoadError> {
     let mut r = Reader { input, file };
     if r.bytes(MAGIC.len())? != MAGIC {
-        return Err(r.fail("not a Rampart engine graph (expected the header \"rampart-graph 1\")"));
+        return Err(r.fail("not a Rampart engine graph (expected the header \"rampart-graph 2\")"));
     }
     let g = Graph {
         id_bytes: r.column()?,
@@ -245,6 +247,8 @@ pub fn read_graph(input: &mut impl BufRead, file: &str) -> Result<Graph, LoadErr
         countries: r.strings()?,
         class: r.column()?,
         classes: r.strings()?,
+        function: r.column()?,
+        functions: r.strings()?,
         lon: r.column()?,
         lat: r.column()?,
         people: r.column()?,

@@ -209,7 +209,7 @@ fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
             f.served = Some((mw * 1_000.0) as u64);
             f.value = (mw * 24.0 * 80.0).round();
             f.restore = hours(rng, r);
-            f.attrs = vec![("fuel", json!(fuel)), ("capacity_mw", json!(mw))];
+            f.attrs = vec![("fuel", json!(fuel)), ("capacity_mw", json!(mw)), ("source", json!("grid"))];
         }
         T::Gcs => {
             f.name = format!("{city} gas compressor station{n}");
@@ -224,7 +224,7 @@ fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
             f.served = Some((share * 0.5) as u64);
             f.value = (share * 3.0).round();
             f.restore = hours(rng, (24.0, 168.0));
-            f.attrs = vec![("capacity_mw", json!(mw))];
+            f.attrs = vec![("capacity_mw", json!(mw)), ("source", json!("heat"))];
         }
         T::Oil => {
             let refinery = rng.gen::<f64>() < 0.5;
@@ -336,7 +336,7 @@ fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
             f.served = Some(share as u64);
             f.value = (share * 1.5).round();
             f.restore = hours(rng, (12.0, 168.0));
-            f.attrs = vec![("capacity_m3_per_day", json!((share * 0.2).round()))];
+            f.attrs = vec![("capacity_m3_per_day", json!((share * 0.2).round())), ("source", json!("water"))];
         }
         T::Wwt => {
             f.name = format!("{city} waste-water treatment plant{n}");
@@ -350,7 +350,11 @@ fn facts(t: T, x: &Ctx, rng: &mut ChaCha8Rng) -> Facts {
             f.served = Some(share as u64);
             f.value = (share * 4.0).round();
             f.restore = hours(rng, (4.0, 48.0));
-            f.attrs = vec![("kind", json!(if x.j == 0 { "core_exchange" } else { "local_exchange" }))];
+            f.attrs = if x.j == 0 {
+                vec![("kind", json!("core_exchange")), ("source", json!("telecom"))]
+            } else {
+                vec![("kind", json!("local_exchange"))]
+            };
         }
         T::Dcn => {
             let mw = logu(rng, 2.0, 100.0).round();

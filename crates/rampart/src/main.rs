@@ -1,5 +1,7 @@
 //! `rampart`: the registry's web app, JSON API and command line in one binary.
 
+mod analyze;
+mod analyze_models;
 mod bench;
 mod config;
 mod demo;
@@ -34,6 +36,11 @@ enum Command {
     Serve {
         #[command(flatten)]
         serve: ServeOverrides,
+    },
+    /// Analyse the registry: cascades, criticality, connectivity, risk, percolation, load redistribution, IIM.
+    Analyze {
+        #[command(subcommand)]
+        command: analyze::AnalyzeCommand,
     },
     /// Seed a demo registry of Europe if the database has no assets, print how to log in, then serve.
     Demo {
@@ -230,6 +237,7 @@ async fn main() -> Result<()> {
             let store = open(&config).await?;
             io::export(&store, &format, &out, country.as_deref(), sector.as_deref()).await
         }
+        Command::Analyze { command } => analyze::run(open(&config), command).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());

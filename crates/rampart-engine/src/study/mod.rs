@@ -5,12 +5,18 @@
 use crate::cascade::{Cascade, Damage, Rules};
 use crate::criticality::{single_losses, worst_pairs, Cancelled, Study, EUROPEAN_SIGNIFICANCE};
 use crate::graph::{Graph, Node};
+use crate::hazard::events::EventSet;
 use crate::impact::impact;
 use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 use rampart_core::Network;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::atomic::AtomicBool;
+
+pub mod hazard;
+pub mod risk;
+
+pub use hazard::{HazardSpec, Vulnerability};
 
 fn default_horizon() -> f64 {
     72.0
@@ -57,6 +63,12 @@ pub enum Request {
         /// Assets attacked or lost, by registry id.
         #[serde(default)]
         assets: Vec<String>,
+        /// A hazard: every asset whose expected damage ratio reaches
+        /// `damage_threshold` is damaged at time 0.
+        #[serde(default)]
+        hazard: Option<HazardSpec>,
+        #[serde(default = "half")]
+        damage_threshold: f64,
         #[serde(default = "default_horizon")]
         horizon_h: f64,
         #[serde(default)]
@@ -78,11 +90,99 @@ pub enum Request {
         #[serde(default)]
         assets: Option<Vec<String>>,
     },
+    /// Expected annual impact and return-period losses over an event set.
+    Risk {
+        /// The intensity measure of the event set (flood_depth_m, wind_speed_m_s, pga_g,
+        /// overpressure_kpa, toxic_mg_m3).
+        intensity_measure: String,
+        /// The event set's three CSV files as text, or a seeded synthetic set.
+        event_set: EventSetSpec,
+        #[serde(default = "economic")]
+        value: String,
+        /// Seed for Monte Carlo sampling of damage; mean damage when absent.
+        #[serde(default)]
+        monte_carlo_seed: Option<u64>,
+        #[serde(default)]
+        fragility: bool,
+        #[serde(default)]
+        cascades: bool,
+        #[serde(default = "default_horizon")]
+        horizon_h: f64,
+        #[serde(default)]
+        rules: RuleSet,
+        #[serde(default = "half")]
+        damage_threshold: f64,
+        #[serde(default = "default_top")]
+        top: usize,
+    },
     /// What each single asset of each networked sector cuts off from every source.
     Connectivity {
         #[serde(default = "default_top")]
         top: usize,
     },
+}
+
+fn economic() -> String {
+    "economic".into()
+}
+
+/// An event set given inline (the three files' text) or generated.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventSetSpec {
+    Files { events: String, centroids: String, intensity: String },
+    /// Gaussian footprints over the registry's extent on a 0.1° grid, peaks drawn
+    /// between `peak_min` and `peak_max`, frequencies summing to `annual_rate`.
+    Synthetic { events: usize, seed: u64, peak_min: f64, peak_max: f64, #[serde(default = "one")] annual_rate: f64 },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl EventSetSpec {
+    pub fn build(&self, g: &Graph) -> Result<EventSet, StudyError> {
+        match self {
+            EventSetSpec::Files { events, centroids, intensity } => {
+                EventSet::parse_str(events, centroids, intensity).map_err(|e| invalid("event_set", e.to_string()))
+            }
+            EventSetSpec::Synthetic { events, seed, peak_min, peak_max, annual_rate } => {
+                if *events == 0 || *events > 1_000_000 {
+                    return Err(invalid("event_set.synthetic.events", format!("expected 1 to 1,000,000 events, found {events}")));
+                }
+                if !(peak_min.is_finite() && *peak_min > 0.0 && peak_max >= peak_min && peak_max.is_finite()) {
+                    return Err(invalid("event_set.synthetic.peak_min", "expected 0 < peak_min <= peak_max"));
+                }
+                let fold = |f: fn(f64, f64) -> f64, xs: &[f64], start: f64| xs.iter().copied().fold(start, f);
+                let area = if g.is_empty() {
+                    crate::hazard::synthetic::EUROPE
+                } else {
+                    crate::hazard::synthetic::Area {
+                        lon_min: fold(f64::min, &g.lon, 180.0) - 0.05,
+                        lon_max: fold(f64::max, &g.lon, -180.0) + 0.05,
+                        lat_min: fold(f64::min, &g.lat, 90.0) - 0.05,
+                        lat_max: fold(f64::max, &g.lat, -90.0) + 0.05,
+                    }
+                };
+                let nx = (((area.lon_max - area.lon_min) / 0.1).ceil() as usize).clamp(1, 2000);
+                let ny = (((area.lat_max - area.lat_min) / 0.1).ceil() as usize).clamp(1, 2000);
+                let cfg = crate::hazard::synthetic::SyntheticEvents {
+                    n_events: *events,
+                    area,
+                    grid: (nx, ny),
+                    peak: (*peak_min, *peak_max),
+                    annual_rate: *annual_rate,
+                    seed: *seed,
+                    ..Default::default()
+                };
+                crate::hazard::synthetic::event_set(&cfg).map_err(|e| invalid("event_set", e.to_string()))
+            }
+        }
+    }
+}
+
+fn half() -> f64 {
+    0.5
 }
 
 fn default_top() -> usize {
@@ -110,7 +210,7 @@ impl Request {
     pub fn from_json(v: &Value) -> Result<Request, StudyError> {
         let r: Request = serde_json::from_value(v.clone()).map_err(|e| invalid("", e.to_string()))?;
         match &r {
-            Request::Scenario { horizon_h, .. } | Request::Criticality { horizon_h, .. } if !(horizon_h.is_finite() && *horizon_h > 0.0 && *horizon_h <= 8760.0) => {
+            Request::Scenario { horizon_h, .. } | Request::Criticality { horizon_h, .. } | Request::Risk { horizon_h, .. } if !(horizon_h.is_finite() && *horizon_h > 0.0 && *horizon_h <= 8760.0) => {
                 Err(invalid("horizon_h", format!("expected hours above 0 and at most 8760, found {horizon_h}")))
             }
             Request::Criticality { pair_candidates, .. } if *pair_candidates > 200 => {
@@ -124,6 +224,7 @@ impl Request {
         match self {
             Request::Scenario { .. } => "scenario",
             Request::Criticality { .. } => "criticality",
+            Request::Risk { .. } => "risk",
             Request::Connectivity { .. } => "connectivity",
         }
     }
@@ -208,14 +309,23 @@ fn summary_json(g: &Graph, s: &crate::impact::Summary) -> Value {
 /// Runs a study. `progress` gets the fraction done, from any thread.
 pub fn run(g: &Graph, req: &Request, progress: &(dyn Fn(f64) + Sync), cancel: &AtomicBool) -> Result<Value, StudyError> {
     match req {
-        Request::Scenario { footprint: area, assets, horizon_h, rules } => {
+        Request::Scenario { footprint: area, assets, hazard, damage_threshold, horizon_h, rules } => {
             let mut damaged = nodes_named(g, assets, "assets")?;
             if let Some(a) = area {
                 damaged.extend(inside(g, &footprint(a, "footprint")?));
             }
+            let mut exposure = Value::Null;
+            if let Some(h) = hazard {
+                if !(0.0..=1.0).contains(damage_threshold) {
+                    return Err(invalid("damage_threshold", format!("expected a damage ratio from 0 to 1, found {damage_threshold}")));
+                }
+                let (hit, figures) = hazard::damaged(g, &h.expose(g)?, &Vulnerability::default(), *damage_threshold)?;
+                damaged.extend(hit);
+                exposure = figures;
+            }
             damaged.sort_unstable();
             damaged.dedup();
-            if damaged.is_empty() {
+            if damaged.is_empty() && hazard.is_none() {
                 return Err(invalid("footprint", "no asset of the registry lies in the footprint or is named in assets"));
             }
             let damage: Vec<Damage> = damaged.iter().map(|&n| Damage::now(n)).collect();
@@ -223,7 +333,7 @@ pub fn run(g: &Graph, req: &Request, progress: &(dyn Fn(f64) + Sync), cancel: &A
             let changes = cascade.run(&damage, *horizon_h).to_vec();
             progress(1.0);
             let i = impact(g, &changes, *horizon_h);
-            Ok(json!({ "kind": "scenario", "damaged": damaged.iter().map(|&n| g.id(n)).collect::<Vec<_>>(), "impact": i }))
+            Ok(json!({ "kind": "scenario", "damaged": damaged.iter().map(|&n| g.id(n)).collect::<Vec<_>>(), "hazard": exposure, "impact": i }))
         }
         Request::Criticality { horizon_h, top, pair_candidates, rules, assets } => {
             let study = Study { rules: (*rules).into(), horizon_h: *horizon_h, pair_candidates: *pair_candidates };
@@ -251,6 +361,25 @@ pub fn run(g: &Graph, req: &Request, progress: &(dyn Fn(f64) + Sync), cancel: &A
                     "a": g.id(p.a), "b": g.id(p.b), "impact": summary_json(g, &p.summary), "excess_person_hours": p.excess_person_hours,
                 })).collect::<Vec<_>>(),
             }))
+        }
+        Request::Risk { intensity_measure, event_set, value, monte_carlo_seed, fragility, cascades, horizon_h, rules, damage_threshold, top } => {
+            let measure = crate::hazard::impact_fn::HazardKind::parse(intensity_measure).ok_or_else(|| {
+                let keys: Vec<&str> = crate::hazard::impact_fn::HazardKind::ALL.iter().map(|h| h.key()).collect();
+                invalid("intensity_measure", format!("unknown measure {intensity_measure:?}; expected one of: {}", keys.join(", ")))
+            })?;
+            let events = event_set.build(g)?;
+            let opts = risk::RiskOptions {
+                measure,
+                value: risk::ValueKind::parse(value)?,
+                monte_carlo: *monte_carlo_seed,
+                fragility: *fragility,
+                cascades: *cascades,
+                rules: (*rules).into(),
+                horizon_h: *horizon_h,
+                damage_threshold: *damage_threshold,
+                top: *top,
+            };
+            risk::run(g, &events, &Vulnerability::default(), &opts, progress, cancel)
         }
         Request::Connectivity { top } => {
             let mut networks = Vec::new();
