@@ -37,6 +37,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("invalid")]
     Invalid(Invalid),
+    /// A request that cannot be understood at all (400), with the fields at fault.
+    #[error("bad request")]
+    BadFields(Invalid),
     #[error("too many attempts")]
     TooManyRequests { detail: String, retry_after_s: u64 },
     #[error("{0}")]
@@ -78,6 +81,10 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(Invalid(errors)) => {
                 let detail = Invalid(errors.clone()).to_string();
                 (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", detail, errors)
+            }
+            ApiError::BadFields(Invalid(errors)) => {
+                let detail = Invalid(errors.clone()).to_string();
+                (StatusCode::BAD_REQUEST, "Bad request", detail, errors)
             }
             ApiError::TooManyRequests { detail, retry_after_s } => {
                 let mut r = problem(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", detail, vec![]);

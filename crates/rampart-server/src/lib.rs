@@ -8,6 +8,7 @@
 //! `rampart_core::access` and applied in the store's queries; errors leave through
 //! [`error::ApiError`] only.
 
+pub mod analysis;
 pub mod assets;
 pub mod auth;
 pub mod clock;
@@ -47,11 +48,13 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest accepted import upload, in bytes.
     pub max_import_bytes: usize,
+    /// Analysis runs computed at once by this process; later ones wait, queued.
+    pub parallel_studies: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024 }
+        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2 }
     }
 }
 
@@ -66,10 +69,13 @@ pub struct AppState {
     /// Finds the country of a position for OpenStreetMap imports (set by the binary).
     pub locate: Option<rampart_formats::osm::Locate>,
     metrics: Arc<metrics::Metrics>,
+    /// Analysis runs computed by this process.
+    pub jobs: Arc<analysis::Jobs>,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        let jobs = Arc::new(analysis::Jobs::new(settings.parallel_studies));
         AppState {
             store,
             clock,
@@ -77,6 +83,7 @@ impl AppState {
             dummy_hash: auth::dummy_hash(),
             locate: None,
             metrics: Arc::new(metrics::Metrics::default()),
+            jobs,
         }
     }
 }
@@ -120,6 +127,9 @@ pub fn router(state: AppState) -> Router {
         .route("/import", post(transfer::import).layer(DefaultBodyLimit::max(state.settings.max_import_bytes)))
         .route("/export.geojson", get(transfer::export_geojson))
         .route("/export.csv", get(transfer::export_csv))
+        .route("/analysis/runs", get(analysis::list_runs).post(analysis::create_run))
+        .route("/analysis/runs/{id}", get(analysis::get_run))
+        .route("/analysis/runs/{id}/cancel", post(analysis::cancel_run))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 
@@ -164,11 +174,18 @@ async fn health(State(state): State<AppState>) -> Response {
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then finishes
-/// the requests in flight.
+/// the requests in flight. Analysis runs that a stopped server left unfinished are
+/// marked interrupted at start and then every little while; this server's own runs
+/// still in progress at shutdown are stopped and marked interrupted.
 pub async fn launch(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    analysis::interrupt_left_runs(&state, true).await;
+    let sweeper = tokio::spawn(analysis::sweep(state.clone()));
+    let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
+    sweeper.abort();
+    analysis::interrupt_own_runs(&state).await;
+    served
 }

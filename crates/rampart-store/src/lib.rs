@@ -21,7 +21,7 @@ pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset}
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
 pub use network::{Neighbourhood, StoredDependency, StoredLink};
-pub use runs::{NewRun, RunRecord, RunStatus, INTERRUPTED};
+pub use runs::{AssetPlace, NewRun, RunRecord, RunStatus, INTERRUPTED};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

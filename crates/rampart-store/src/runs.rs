@@ -6,6 +6,7 @@
 //! text: the store does not look inside them.
 
 use crate::{on_pool, Result, Store, StoreError};
+use rampart_core::{CountryCode, OrgId};
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,17 @@ pub struct NewRun<'a> {
     pub created_by: &'a str,
 }
 
+/// Where an asset named by a result is and who may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetPlace {
+    pub id: String,
+    pub name: String,
+    pub country: CountryCode,
+    pub operator_id: Option<OrgId>,
+    pub lon: f64,
+    pub lat: f64,
+}
+
 /// What a run that was left unfinished by a stopped process says.
 pub const INTERRUPTED: &str = "interrupted: the server stopped";
 
@@ -125,12 +137,13 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Writes progress (0..=1) and a sign of life while the run is unfinished.
-    pub async fn set_run_progress(&self, id: &str, progress: f64, now: i64) -> Result<()> {
-        on_pool!(self, p => sqlx::query(
+    /// Writes progress (0..=1) and a sign of life while the run is unfinished. False
+    /// when it has finished meanwhile (cancelled, perhaps by another process).
+    pub async fn set_run_progress(&self, id: &str, progress: f64, now: i64) -> Result<bool> {
+        let n = on_pool!(self, p => sqlx::query(
             "UPDATE analysis_runs SET progress = $2, heartbeat_at = $3 WHERE id = $1 AND status IN ('queued', 'running')")
             .bind(id).bind(progress.clamp(0.0, 1.0)).bind(now).execute(p).await?.rows_affected());
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Running → done with its result. False when the run had already finished.
@@ -171,5 +184,29 @@ impl Store {
              WHERE status IN ('queued', 'running') AND heartbeat_at <= $3")
             .bind(INTERRUPTED).bind(now).bind(stale_before).execute(p).await?.rows_affected());
         Ok(n)
+    }
+
+    /// The places of the assets named (those that still exist), for deciding which
+    /// rows of a result a reader may see and where to draw them.
+    pub async fn asset_places(&self, ids: &[&str]) -> Result<Vec<AssetPlace>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!("SELECT id, name, country, operator_id, lon, lat FROM assets WHERE id IN ({params})");
+            let rows: Vec<(String, String, String, Option<String>, f64, f64)> = on_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await?
+            });
+            for (id, name, country, operator, lon, lat) in rows {
+                let bad = |e| StoreError::Invalid(rampart_core::Invalid::one("", format!("stored asset {id} does not parse: {e}")));
+                let country = CountryCode::parse(&country).map_err(bad)?;
+                let operator_id = operator.map(|o| OrgId::parse(&o)).transpose().map_err(bad)?;
+                out.push(AssetPlace { id, name, country, operator_id, lon, lat });
+            }
+        }
+        Ok(out)
     }
 }

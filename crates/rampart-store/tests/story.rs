@@ -198,13 +198,14 @@ async fn runs(store: &Store) {
     // run-a: running, progress, done. A finished run does not change again.
     assert!(store.mark_run_running("run-a", 10_100).await.expect("running"));
     assert!(!store.mark_run_running("run-a", 10_150).await.expect("only once"));
-    store.set_run_progress("run-a", 0.25, 10_200).await.expect("progress");
-    store.set_run_progress("run-a", 7.0, 10_300).await.expect("progress is clamped");
+    assert!(store.set_run_progress("run-a", 0.25, 10_200).await.expect("progress"));
+    assert!(store.set_run_progress("run-a", 7.0, 10_300).await.expect("progress is clamped"));
     let r = store.get_run("run-a").await.expect("get").expect("exists");
     assert_eq!((r.status, r.progress, r.started_at, r.heartbeat_at), (RunStatus::Running, 1.0, Some(10_100), 10_300));
     assert!(store.finish_run("run-a", r#"{"kind":"scenario"}"#, 10_400).await.expect("finish"));
     assert!(!store.fail_run("run-a", "late", 10_500).await.expect("no longer unfinished"));
     assert!(!store.cancel_run("run-a", "ana", 10_500).await.expect("no longer unfinished"));
+    assert!(!store.set_run_progress("run-a", 0.5, 10_500).await.expect("no longer unfinished"));
     let r = store.get_run("run-a").await.expect("get").expect("exists");
     assert_eq!((r.status, r.progress, r.finished_at, r.result.as_deref(), r.error), (RunStatus::Done, 1.0, Some(10_400), Some(r#"{"kind":"scenario"}"#), None));
 
@@ -238,6 +239,13 @@ async fn runs(store: &Store) {
     }
     assert_eq!(store.get_run("run-a").await.expect("get").expect("exists").status, RunStatus::Done, "finished runs are left alone");
     assert_eq!(store.interrupt_unfinished(40_000, 40_000).await.expect("interrupt"), 0);
+
+    // The places of assets a result names; deleted ones are simply absent.
+    let places = store.asset_places(&["FI-HOS-1", "FI-SUB-1", "EE-SUB-1"]).await.expect("places");
+    let mut got: Vec<(String, String, Option<String>, f64)> =
+        places.into_iter().map(|p| (p.id, p.country.to_string(), p.operator_id.map(|o| o.to_string()), p.lon)).collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, vec![("EE-SUB-1".into(), "EE".into(), Some("ee-op-grid".into()), 24.75), ("FI-HOS-1".into(), "FI".into(), Some("fi-op-grid".into()), 24.90)]);
 }
 
 #[tokio::test]

@@ -158,6 +158,30 @@ async fn matrix(backend: Backend) {
     let french = |_: &str| Some(json!({"type": "FeatureCollection", "features": [{"type": "Feature", "id": "FR-IMP-1",
         "geometry": {"type": "Point", "coordinates": [2.35, 48.85]}, "properties": {"name": "Imported", "sector": "energy", "country": "FR"}}]}));
     check(&c, Method::POST, "/api/v1/import?name=x.geojson&check=true", french, [200, 422, 403, 403, 422, 200, 403, 401]).await;
+    // Analysis runs: admins and analysts start them (each on an asset they may read);
+    // a run is seen and cancelled by its creator and admins, nobody else.
+    let study = |u: &str| Some(json!({"kind": "scenario", "assets": [if u == "analyst.fr" { "FR-SUB-1" } else { "DE-SUB-1" }], "horizon_h": 12}));
+    check(&c, Method::POST, "/api/v1/analysis/runs", study, [202, 202, 403, 403, 403, 202, 403, 401]).await;
+    check(&c, Method::GET, "/api/v1/analysis/runs", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    count(&c, "/api/v1/analysis/runs", "items", [3, 1, 0, 0, 0, 1, 0]).await;
+    let runs = c[0].get("/api/v1/analysis/runs").await.body;
+    let run_of = |who: &str| {
+        runs["items"].as_array().and_then(|a| a.iter().find(|r| r["created_by"] == who)).and_then(|r| r["id"].as_str()).map(String::from).expect("a run")
+    };
+    let (by_admin, by_analyst) = (run_of("admin"), run_of("analyst.de"));
+    for id in [&by_admin, &by_analyst] {
+        crate::analysis::wait(&c[0], id).await;
+    }
+    check(&c, Method::GET, &format!("/api/v1/analysis/runs/{by_admin}"), none, [200, 404, 404, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::GET, &format!("/api/v1/analysis/runs/{by_analyst}"), none, [200, 200, 404, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::GET, "/api/v1/analysis/runs/0123456789abcdef0123456789abcdef", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+    // Finished runs cannot be cancelled; those who may not see them are told they do not exist.
+    check(&c, Method::POST, &format!("/api/v1/analysis/runs/{by_analyst}/cancel"), none, [409, 409, 404, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::POST, &format!("/api/v1/analysis/runs/{by_admin}/cancel"), none, [409, 404, 404, 404, 404, 404, 404, 401]).await;
+    // The French analyst may not name a German asset: it is unknown to them.
+    let r = c[5].send(Method::POST, "/api/v1/analysis/runs", Some(json!({"kind": "scenario", "assets": ["DE-SUB-1"]}))).await;
+    assert_eq!((r.status.as_u16(), r.body["errors"][0]["message"].as_str()), (400, Some("unknown asset id \"DE-SUB-1\"")));
+
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
 }

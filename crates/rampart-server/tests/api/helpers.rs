@@ -17,6 +17,8 @@ pub const START_MS: i64 = 1_767_225_600_000;
 pub struct TestApp {
     pub base: String,
     pub clock: ManualClock,
+    /// The server's state, for tests that look behind the API (the store, a second server).
+    pub state: AppState,
     _db: TestDb,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -42,6 +44,11 @@ pub fn asset_json(id: &str, country: &str, sector: &str, operator: Option<&str>,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `adjust`.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = fresh(backend).await;
     let store = db.store.clone();
     for (id, kind, country) in [
@@ -84,15 +91,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     w.commit().await.expect("commit");
 
     let clock = ManualClock::new(START_MS);
-    let settings = Settings { secure_cookies: false, session_hours: 12, max_body_bytes: 64 * 1024, max_import_bytes: 1024 * 1024 };
+    let mut settings = Settings { secure_cookies: false, session_hours: 12, max_body_bytes: 64 * 1024, max_import_bytes: 1024 * 1024, ..Settings::default() };
+    adjust(&mut settings);
     let state = AppState::new(store.clone(), Arc::new(clock.clone()), settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(rampart_server::launch(state, listener, async {
+    tokio::spawn(rampart_server::launch(state.clone(), listener, async {
         let _ = rx.await;
     }));
-    TestApp { base, clock, _db: db, _shutdown: tx }
+    TestApp { base, clock, state, _db: db, _shutdown: tx }
 }
 
 /// A logged-in (or anonymous) client.
