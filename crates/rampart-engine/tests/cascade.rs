@@ -2,57 +2,16 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{asset, dep, graph, link};
 use proptest::prelude::*;
 use rampart_core::{Asset, Dependency, NetworkLink};
 use rampart_engine::criticality::{single_losses, worst_pairs, Study};
 use rampart_engine::impact::impact;
 use rampart_engine::{Cascade, Cause, Damage, Graph, GraphBuilder, Rules};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::atomic::AtomicBool;
-
-/// An asset: `class` is "electricity", "health", "drinking_water" or "stadium".
-fn asset(id: &str, country: &str, class: &str, people: u64, restore_h: f64, extra: Value) -> Asset {
-    let mut v = json!({
-        "id": id, "name": id, "country": country, "people_served": people, "restoration_hours": restore_h,
-        "value_per_day": 2400.0,
-        "geometry": {"type": "Point", "coordinates": [10.0, 50.0]},
-    });
-    let o = v.as_object_mut().unwrap();
-    match class {
-        "electricity" => {
-            o.insert("sector".into(), json!("energy"));
-            o.insert("subsector".into(), json!("electricity"));
-        }
-        "stadium" => {
-            o.insert("category".into(), json!("stadium"));
-        }
-        s => {
-            o.insert("sector".into(), json!(s));
-        }
-    }
-    for (k, x) in extra.as_object().cloned().unwrap_or_default() {
-        o.insert(k, x);
-    }
-    Asset::from_json(o).unwrap()
-}
-
-fn dep(supplier: &str, dependent: &str, service: &str, k: u32, n: u32, buffer_h: f64) -> Dependency {
-    let v = json!({"supplier_id": supplier, "dependent_id": dependent, "service": service, "k": k, "n": n, "buffer_hours": buffer_h});
-    Dependency::from_json(v.as_object().unwrap()).unwrap()
-}
-
-fn link(network: &str, a: &str, b: &str) -> NetworkLink {
-    let v = json!({"network": network, "from_id": a, "to_id": b, "length_km": 10.0});
-    NetworkLink::from_json(v.as_object().unwrap()).unwrap()
-}
-
-fn graph(assets: &[Asset], deps: &[Dependency], links: &[NetworkLink]) -> Graph {
-    let mut b = GraphBuilder::new();
-    assets.iter().for_each(|a| b.add_asset(a));
-    deps.iter().for_each(|d| b.add_dependency(d));
-    links.iter().for_each(|l| b.add_link(l));
-    b.finish().unwrap()
-}
 
 /// `(t, id, down)` of every change, sorted by time then id.
 fn changes(g: &Graph, damage: &[(&str, f64, Option<f64>)], rules: Rules, horizon: f64) -> Vec<(f64, String, bool)> {

@@ -137,6 +137,22 @@ enum BenchCommand {
         #[arg(long, default_value = "/tmp")]
         dir: std::path::PathBuf,
     },
+    /// The analysis engine on a generated registry: binary graph load, a regional scenario, N-1, Monte Carlo risk.
+    Engine {
+        #[arg(long, default_value_t = 1_000_000)]
+        assets: u64,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+        /// Folder for the temporary binary graph.
+        #[arg(long, default_value = "/tmp")]
+        dir: std::path::PathBuf,
+        /// Leave out the N-1 study.
+        #[arg(long)]
+        no_criticality: bool,
+        /// Events of the Monte Carlo risk runs (0 leaves them out).
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+    },
     /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
     Query {
         /// Queries per kind.
@@ -248,6 +264,9 @@ async fn main() -> Result<()> {
         Command::Bench { command } => match command {
             BenchCommand::Generate { assets, seed } => bench::generate(assets, seed),
             BenchCommand::Import { assets, seed, dir } => bench::import(&open(&config).await?, assets, seed, &dir).await,
+            BenchCommand::Engine { assets, seed, dir, no_criticality, events } => {
+                bench::engine(&bench::EngineBench { assets, seed, dir, criticality: !no_criticality, events })
+            }
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
         },
     }

@@ -195,7 +195,7 @@ fn default_pairs() -> usize {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StudyError {
-    #[error("{field}: {message}")]
+    #[error("{}{message}", if field.is_empty() { String::new() } else { format!("{field}: ") })]
     Invalid { field: String, message: String },
     #[error(transparent)]
     Cancelled(#[from] Cancelled),
