@@ -458,7 +458,7 @@ const ID_LISTS: [&str; 1] = ["damaged"];
 
 /// The result as `p` may see it: per-asset rows only for assets `p` may read (the
 /// others are dropped and counted in `withheld`), aggregates whole, and `places`
-/// (name, country, position) of the assets shown.
+/// (name, class, country, position) of the assets shown.
 pub async fn for_reader(state: &AppState, p: &Principal, mut result: Value) -> ApiResult<Value> {
     let mut ids = BTreeSet::new();
     collect_ids(&result, None, &mut ids);
@@ -474,7 +474,7 @@ pub async fn for_reader(state: &AppState, p: &Principal, mut result: Value) -> A
         let places: Map<String, Value> = shown
             .iter()
             .filter_map(|id| readable.get(id.as_str()))
-            .map(|a| (a.id.clone(), json!({"name": a.name, "country": a.country.to_string(), "lon": a.lon, "lat": a.lat})))
+            .map(|a| (a.id.clone(), json!({"name": a.name, "class": a.class, "country": a.country.to_string(), "lon": a.lon, "lat": a.lat})))
             .collect();
         obj.insert("withheld".into(), json!(withheld));
         obj.insert("places".into(), Value::Object(places));

@@ -81,6 +81,9 @@ pub struct NewRun<'a> {
 pub struct AssetPlace {
     pub id: String,
     pub name: String,
+    /// What its impact is reported under: subsector, else sector, else public-space
+    /// category, else its kind (as the engine's `class_of`).
+    pub class: String,
     pub country: CountryCode,
     pub operator_id: Option<OrgId>,
     pub lon: f64,
@@ -192,19 +195,19 @@ impl Store {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-            let sql = format!("SELECT id, name, country, operator_id, lon, lat FROM assets WHERE id IN ({params})");
-            let rows: Vec<(String, String, String, Option<String>, f64, f64)> = on_pool!(self, p => {
+            let sql = format!("SELECT id, name, COALESCE(subsector, sector, category, kind), country, operator_id, lon, lat FROM assets WHERE id IN ({params})");
+            let rows: Vec<(String, String, String, String, Option<String>, f64, f64)> = on_pool!(self, p => {
                 let mut q = sqlx::query_as(&sql);
                 for id in chunk {
                     q = q.bind(*id);
                 }
                 q.fetch_all(p).await?
             });
-            for (id, name, country, operator, lon, lat) in rows {
+            for (id, name, class, country, operator, lon, lat) in rows {
                 let bad = |e| StoreError::Invalid(rampart_core::Invalid::one("", format!("stored asset {id} does not parse: {e}")));
                 let country = CountryCode::parse(&country).map_err(bad)?;
                 let operator_id = operator.map(|o| OrgId::parse(&o)).transpose().map_err(bad)?;
-                out.push(AssetPlace { id, name, country, operator_id, lon, lat });
+                out.push(AssetPlace { id, name, class, country, operator_id, lon, lat });
             }
         }
         Ok(out)

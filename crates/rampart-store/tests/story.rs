@@ -242,10 +242,16 @@ async fn runs(store: &Store) {
 
     // The places of assets a result names; deleted ones are simply absent.
     let places = store.asset_places(&["FI-HOS-1", "FI-SUB-1", "EE-SUB-1"]).await.expect("places");
-    let mut got: Vec<(String, String, Option<String>, f64)> =
-        places.into_iter().map(|p| (p.id, p.country.to_string(), p.operator_id.map(|o| o.to_string()), p.lon)).collect();
+    let mut got: Vec<(String, String, String, Option<String>, f64)> =
+        places.into_iter().map(|p| (p.id, p.class, p.country.to_string(), p.operator_id.map(|o| o.to_string()), p.lon)).collect();
     got.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(got, vec![("EE-SUB-1".into(), "EE".into(), Some("ee-op-grid".into()), 24.75), ("FI-HOS-1".into(), "FI".into(), Some("fi-op-grid".into()), 24.90)]);
+    assert_eq!(
+        got,
+        vec![
+            ("EE-SUB-1".into(), "energy".into(), "EE".into(), Some("ee-op-grid".into()), 24.75),
+            ("FI-HOS-1".into(), "health".into(), "FI".into(), Some("fi-op-grid".into()), 24.90)
+        ]
+    );
 }
 
 #[tokio::test]

@@ -100,7 +100,7 @@ async fn a_scenario_runs_in_the_background_and_shows_its_cascade() {
     assert_eq!(result["withheld"].as_u64(), Some(1));
     let places = result["places"].as_object().expect("places");
     assert_eq!(places.keys().map(String::as_str).collect::<Vec<_>>(), vec!["DE-HOS-9", "DE-PLANT-9", "DE-SUB-9"]);
-    assert_eq!((places["DE-HOS-9"]["lon"].as_f64(), places["DE-HOS-9"]["country"].as_str()), (Some(11.60), Some("DE")));
+    assert_eq!((places["DE-HOS-9"]["lon"].as_f64(), places["DE-HOS-9"]["country"].as_str(), places["DE-HOS-9"]["class"].as_str()), (Some(11.60), Some("DE"), Some("health")));
 
     // The administrator sees every row of the same run.
     let admin = app.login("admin").await;
