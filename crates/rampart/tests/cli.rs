@@ -109,3 +109,144 @@ fn a_killed_import_leaves_the_registry_as_it_was() {
     assert_eq!(v["features"].as_array().map(Vec::len), Some(0), "no asset of the killed import may remain");
     assert_eq!(v["organisations"].as_array().map(|o| o.iter().map(|x| x["id"].clone()).collect::<Vec<_>>()), Some(vec![serde_json::json!("keep")]));
 }
+
+/// A small registry as the CSV tables of docs/formats.md: a plant feeding a substation
+/// over the grid; a hospital (8 h generator) and a water works (none) on the substation.
+fn town(dir: &Path) -> Vec<String> {
+    let files = [
+        (
+            "assets.csv",
+            "id,name,sector,subsector,lon,lat,country,people_served,value_per_day,restoration_hours,attr.source,attr.impact_function\n\
+             plant,Plant,energy,electricity,10.0,50.0,DE,0,2400,24,grid,FL_residential\n\
+             substation,Substation,energy,electricity,10.1,50.0,DE,10000,2400,12,,FL_residential\n\
+             hospital,Hospital,health,,10.2,50.0,DE,2000,4800,48,,FL_residential\n\
+             waterworks,Water works,drinking_water,,10.3,50.0,DE,5000,2400,6,,FL_residential\n",
+        ),
+        (
+            "dependencies.csv",
+            "supplier_id,dependent_id,service,k,n,buffer_hours\nsubstation,hospital,electricity,1,1,8\nsubstation,waterworks,electricity,1,1,0\n",
+        ),
+        ("links.csv", "network,from_id,to_id,length_km\ngrid,plant,substation,7\n"),
+    ];
+    files
+        .iter()
+        .map(|(name, text)| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).expect("write");
+            p.to_str().expect("path").to_string()
+        })
+        .collect()
+}
+
+fn json_file(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")
+}
+
+#[test]
+fn analysis_runs_on_files_the_database_and_the_binary_graph_alike() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("db");
+    let files = town(dir.path());
+    let path = |name: &str| dir.path().join(name).to_str().expect("path").to_string();
+
+    // Losing the plant: substation and water works down 24 h, hospital from hour 8.
+    let mut args = vec!["analyze", "scenario", "--asset", "plant", "--out"];
+    let out = path("from-files.json");
+    args.push(&out);
+    args.push("--files");
+    args.extend(files.iter().map(String::as_str));
+    ok(&rampart(&data, &args));
+    let from_files = json_file(Path::new(&out));
+    assert_eq!(from_files["impact"]["person_hours"], 240_000.0 + 120_000.0 + 32_000.0);
+    assert_eq!(from_files["impact"]["assets_down"], 4);
+
+    // The same registry imported into the database gives the same answer.
+    let mut import = vec!["import"];
+    import.extend(files.iter().map(String::as_str));
+    ok(&rampart(&data, &import));
+    let db = path("from-db.json");
+    ok(&rampart(&data, &["analyze", "scenario", "--asset", "plant", "--out", &db]));
+    assert_eq!(json_file(Path::new(&db)), from_files);
+
+    // The binary graph, then N-1 from it, ranked, as CSV.
+    let graph = path("town.graph");
+    ok(&rampart(&data, &["analyze", "graph", "--out", &graph]));
+    let ranking = path("ranking.csv");
+    ok(&rampart(&data, &["analyze", "criticality", "--graph", &graph, "--csv", &ranking, "--out", &path("n1.json")]));
+    let csv = std::fs::read_to_string(&ranking).expect("read");
+    let lines: Vec<&str> = csv.lines().take(3).collect();
+    // Economic loss at 100 an hour (200 for the hospital): the plant 24 + 24 + 24 h and
+    // the hospital 16 h; the substation (back after 12 h) 12 + 12 h and the hospital 4 h.
+    assert_eq!(
+        lines,
+        [
+            "rank,asset,class,country,person_hours,assets_down,economic_loss,member_states,european_significance",
+            "1,plant,electricity,DE,392000.0,4,10400.0,1,false",
+            "2,substation,electricity,DE,188000.0,3,3200.0,1,false",
+        ]
+    );
+
+    // Connectivity: the substation is cut off when the plant fails.
+    let conn = path("conn.json");
+    ok(&rampart(&data, &["analyze", "connectivity", "--graph", &graph, "--out", &conn]));
+    let grid = &json_file(Path::new(&conn))["networks"][0];
+    assert_eq!((grid["network"].as_str(), grid["sources"].as_u64(), grid["single_failures"][0]["asset"].as_str()), (Some("grid"), Some(1), Some("plant")));
+    assert_eq!(grid["single_failures"][0]["cut_off"], 2);
+
+    // Risk from event-set files: 2 m of water at the plant once in 10 years.
+    std::fs::write(path("events.csv"), "event_id,frequency\ne1,0.1\n").expect("write");
+    std::fs::write(path("centroids.csv"), "centroid_id,lat,lon\nc1,50.0,10.0\n").expect("write");
+    std::fs::write(path("intensity.csv"), "event_id,centroid_id,intensity\ne1,c1,2.0\n").expect("write");
+    let risk = path("risk.json");
+    let (e, c, i) = (path("events.csv"), path("centroids.csv"), path("intensity.csv"));
+    let base = ["analyze", "risk", "--graph", &graph, "--measure", "flood_depth_m", "--events", &e, "--centroids", &c, "--intensity", &i, "--out", &risk];
+    ok(&rampart(&data, &base));
+    // Within 2° every asset takes c1's 2 m: MDD 0.6 of its value per day × restoration
+    // days: plant 2,400 × 1, substation 2,400 × ½, hospital 4,800 × 2, water works 2,400 × ¼.
+    let r = json_file(Path::new(&risk));
+    assert!((r["aai"].as_f64().expect("aai") - 0.1 * 0.6 * (2_400.0 + 1_200.0 + 9_600.0 + 600.0)).abs() < 1e-6, "{}", r["aai"]);
+
+    // Bad input names the file, the line and the field; nothing is computed.
+    std::fs::write(path("bad.csv"), "event_id,frequency\ne1,0.1\ne2,NaN\n").expect("write");
+    let bad_events = path("bad.csv");
+    let mut bad = base.to_vec();
+    bad[7] = &bad_events;
+    let failed = rampart(&data, &bad);
+    assert!(!failed.status.success());
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("bad.csv line 3, field frequency"), "{err}");
+    std::fs::write(path("dependencies.csv"), "supplier_id,dependent_id,service\nsubstation,ghost,electricity\n").expect("write");
+    let mut args = vec!["analyze", "connectivity", "--files"];
+    args.extend(files.iter().map(String::as_str));
+    let failed = rampart(&data, &args);
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("dependencies.csv: line 2: dependent_id: unknown asset id \"ghost\""), "{err}");
+}
+
+#[test]
+fn iim_and_percolation_reproduce_published_results() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |name: &str| dir.path().join(name).to_str().expect("path").to_string();
+    // q = (I − A*)⁻¹ c*: with A* = [[0, 0.9], [0.4, 0]] and c* = (0.1, 0), det = 0.64,
+    // q = (0.1 / 0.64, 0.04 / 0.64) = (0.15625, 0.0625).
+    std::fs::write(path("a.csv"), "sector,power,water\npower,0,0.9\nwater,0.4,0\n").expect("write");
+    std::fs::write(path("c.csv"), "sector,value\npower,0.1\n").expect("write");
+    let out = path("iim.json");
+    ok(&rampart(dir.path(), &["analyze", "iim", "--matrix", &path("a.csv"), "--perturbation", &path("c.csv"), "--steps", "200", "--out", &out]));
+    let r = json_file(Path::new(&out));
+    let q: Vec<f64> = r["inoperability"].as_array().expect("q").iter().map(|v| v.as_f64().expect("number")).collect();
+    assert!((q[0] - 0.15625).abs() < 1e-12 && (q[1] - 0.0625).abs() < 1e-12, "{q:?}");
+    let last = &r["dynamic"]["steps"][200];
+    assert!((last[0].as_f64().expect("q") - 0.15625).abs() < 1e-6, "{last}");
+    std::fs::write(path("bad.csv"), "sector,power,water\npower,0,0.9\n").expect("write");
+    let failed = rampart(dir.path(), &["analyze", "iim", "--matrix", &path("bad.csv"), "--perturbation", &path("c.csv")]);
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("bad.csv"), "{}", String::from_utf8_lossy(&failed.stderr));
+
+    // Coupled random graphs, mean degree 4: the mutual giant component survives at
+    // p = 0.7 and collapses below p_c = 2.4554 / 4 ≈ 0.614.
+    let out = path("perc.json");
+    ok(&rampart(dir.path(), &["analyze", "percolation", "--nodes", "20000", "--p", "0.55,0.7", "--seeds", "2", "--out", &out]));
+    let r = json_file(Path::new(&out));
+    let giant: Vec<f64> = r["points"].as_array().expect("points").iter().map(|p| p["giant_component"].as_f64().expect("number")).collect();
+    assert!(giant[0] < 0.05 && giant[1] > 0.4, "{giant:?}");
+}
