@@ -504,9 +504,9 @@ pub fn baseline_served(g: &Graph) -> Vec<NetworkMask> {
     for bit in 0..8u8 {
         let b: NetworkMask = 1 << bit;
         queue.clear();
-        for i in 0..n {
+        for (i, o) in out.iter_mut().enumerate() {
             if g.source[i] & b != 0 {
-                out[i] |= b;
+                *o |= b;
                 queue.push(i as Node);
             }
         }

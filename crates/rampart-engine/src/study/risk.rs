@@ -103,7 +103,7 @@ pub fn run(
     let total = events.len().max(1) as f64;
     let cascade_added = |_: EventId, damaged: &[u32]| -> f64 {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % 64 == 0 {
+        if n.is_multiple_of(64) {
             progress(n as f64 / total);
         }
         if !opts.cascades || damaged.is_empty() || cancel.load(Ordering::Relaxed) {
