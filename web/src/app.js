@@ -1,5 +1,6 @@
 // Rampart web app: session start-up and the hash router
-// (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer).
+// (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis).
+import { showAnalysis } from './analysis.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
@@ -9,12 +10,12 @@ import { createLegend } from './legend.js';
 import { showLogin } from './login.js';
 import { createMap } from './map.js';
 import { getMeta, loadMeta } from './meta.js';
-import { canTransfer, currentUser, forget, isAdmin, logout, restore } from './session.js';
+import { canAnalyse, canTransfer, currentUser, forget, isAdmin, logout, restore } from './session.js';
 import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -86,6 +87,15 @@ async function route() {
       showOnly('transfer-view');
       document.title = 'Import and export · Rampart';
       showTransfer(byId('transfer-view'));
+      return;
+    case 'analysis':
+      if (!canAnalyse()) {
+        window.location.hash = '#/map';
+        return;
+      }
+      showOnly('analysis-view');
+      document.title = 'Analysis · Rampart';
+      await showAnalysis(byId('analysis-view'));
       return;
     case 'asset':
       showOnly('workspace');

@@ -1,7 +1,7 @@
 // Header bar: product name, navigation, signed-in user and sign-out.
 import { h, replace } from './dom.js';
 import { roleLabel } from './meta.js';
-import { canTransfer, currentUser, isAdmin } from './session.js';
+import { canAnalyse, canTransfer, currentUser, isAdmin } from './session.js';
 
 export function renderHeader(header, { onLogout }) {
   const user = currentUser();
@@ -10,6 +10,7 @@ export function renderHeader(header, { onLogout }) {
     h('a', { class: 'brand', href: '#/map' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'Rampart'),
     h('nav', { class: 'nav', 'aria-label': 'Main' },
       link('#/map', 'nav-map', 'Registry map'),
+      canAnalyse() ? link('#/analysis', 'nav-analysis', 'Analysis') : null,
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? link('#/users', 'nav-users', 'Users') : null),
     h('div', { class: 'user-box' },

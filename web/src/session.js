@@ -22,6 +22,11 @@ export function canTransfer() {
   return ['admin', 'analyst', 'operator'].includes(current?.role);
 }
 
+/** Roles that may run analyses (the server decides; this only shows the page). */
+export function canAnalyse() {
+  return ['admin', 'analyst'].includes(current?.role);
+}
+
 /** Roles that may change registry data (the server decides; this only hides buttons). */
 export function canEdit() {
   return !!current && current.role !== 'viewer';

@@ -1,0 +1,208 @@
+// Browser test of the analysis page (#/analysis) against a running server, in the
+// system Chromium: an analyst draws a footprint around a supplier of RAMPART_ASSET_ID,
+// runs the scenario, reads the figures and the timeline, replays it with the time
+// slider, then runs the N-1 criticality of the assets in view.
+//
+//   RAMPART_URL=http://127.0.0.1:8080 RAMPART_USER=admin RAMPART_PASSWORD=... \
+//   RAMPART_ASSET_ID=DE-SUB-000123 node --test analysis.test.mjs
+//
+// RAMPART_USER must be an administrator: the test adds an analyst
+// (analysis-<timestamp>) of the asset's national authority (or of an EU body).
+// Screenshots go to ./screenshots/ (and the scenario's, at 1280×800, to the file
+// named by RAMPART_DOCS_SHOT when set).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name} (see the top of analysis.test.mjs)`);
+  return v;
+}
+
+const BASE = env('RAMPART_URL').replace(/\/+$/, '');
+const ADMIN = env('RAMPART_USER');
+const ADMIN_PASSWORD = env('RAMPART_PASSWORD');
+const ASSET_ID = env('RAMPART_ASSET_ID');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SHOTS = join(HERE, 'screenshots');
+const STEP = { timeout: 120_000 };
+const ANALYST = `analysis-${Date.now()}`;
+const ANALYST_PASSWORD = 'analysis-browser-test-password';
+
+let profile;
+let context;
+let page;
+let target; // the supplier the footprint is drawn around: {id, lon, lat}
+const pageErrors = [];
+
+/** A logged-in API client for node (cookie + CSRF token). */
+async function apiLogin(username, password) {
+  const res = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+  });
+  assert.equal(res.status, 200, `login as ${username}`);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const { csrf_token: csrf } = await res.json();
+  return async (method, path, body) => {
+    const r = await fetch(`${BASE}/api/v1${path}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** Waits until the analysis map has stopped moving and drawn its tiles. */
+async function mapIdle() {
+  await page.waitForFunction(() => window.rampartAnalysisMap && !window.rampartAnalysisMap.isMoving() && window.rampartAnalysisMap.loaded());
+}
+
+/** Page coordinates of a position on the analysis map. */
+async function pixel(lon, lat) {
+  return page.evaluate(([x, y]) => {
+    const map = window.rampartAnalysisMap;
+    const p = map.project([x, y]);
+    const r = map.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, [lon, lat]);
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  // An analyst of the asset's country, and a supplier of the asset in that country.
+  const admin = await apiLogin(ADMIN, ADMIN_PASSWORD);
+  const asset = (await admin('GET', `/assets/${encodeURIComponent(ASSET_ID)}`)).body;
+  const authority = `${asset.country.toLowerCase()}-authority`;
+  const org = (await admin('GET', `/organisations/${authority}`)).status === 200 ? authority : 'eu-coordination';
+  const created = await admin('POST', '/users', { username: ANALYST, password: ANALYST_PASSWORD, role: 'analyst', organisation_id: org });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const up = (await admin('GET', `/assets/${encodeURIComponent(ASSET_ID)}/upstream`)).body;
+  const supplier = (up.assets || []).find((a) => a.country === asset.country && a.id !== ASSET_ID) || asset;
+  const [lon, lat] = supplier.geometry.type === 'Point' ? supplier.geometry.coordinates : supplier.geometry.coordinates[0][0];
+  target = { id: supplier.id, lon, lat };
+
+  profile = mkdtempSync(join(tmpdir(), 'rampart-chromium-analysis-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync', '--disable-quic'],
+    viewport: { width: 1280, height: 800 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(30_000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+test('an analyst finds the Analysis page in the header', STEP, async () => {
+  await page.goto(`${BASE}/#/login`);
+  await page.fill('#username', ANALYST);
+  await page.fill('#password', ANALYST_PASSWORD);
+  await page.click('#login');
+  await page.waitForSelector('#user-name');
+  await page.click('#nav-analysis');
+  await page.waitForSelector('#scenario-form');
+  assert.match(page.url(), /#\/analysis$/);
+  assert.equal(await page.getAttribute('#tab-scenario', 'aria-selected'), 'true');
+  await page.waitForFunction(() => document.body.dataset.analysisMapReady === '1');
+});
+
+test('draws a footprint around a supplier and runs the scenario', STEP, async () => {
+  await page.evaluate(([lon, lat]) => window.rampartAnalysisMap.jumpTo({ center: [lon, lat], zoom: 12 }), [target.lon, target.lat]);
+  await mapIdle();
+  await page.click('#draw-footprint');
+  const c = await pixel(target.lon, target.lat);
+  for (const [dx, dy] of [[-60, -50], [60, -50], [60, 50], [-60, 50]]) {
+    await page.mouse.click(c.x + dx, c.y + dy);
+  }
+  assert.match(await page.textContent('#footprint-status'), /Drawing: 4 vertices/);
+  await page.click('#close-footprint');
+  assert.equal(await page.textContent('#footprint-status'), 'Footprint drawn (4 vertices).');
+
+  await page.fill('#scenario-horizon', '72');
+  await page.click('#scenario-run');
+  await page.waitForFunction(() => document.body.dataset.scenarioDone, null, { timeout: 90_000 });
+  assert.equal(await page.isVisible('#scenario-progress'), false, 'the progress bar goes away');
+
+  // The figures are the server's.
+  const runId = await page.evaluate(() => document.body.dataset.scenarioDone);
+  const run = await page.evaluate(async (id) => (await fetch(`api/v1/analysis/runs/${id}`)).json(), runId);
+  assert.equal(run.status, 'done');
+  assert.equal(run.created_by, ANALYST);
+  assert.ok(run.result.damaged.includes(target.id), `${target.id} lies in the footprint`);
+  const personHours = Math.round(run.result.impact.person_hours);
+  assert.equal(await page.textContent('#fig-person-hours'), personHours.toLocaleString('en-GB'));
+  assert.equal(await page.textContent('#fig-down'), run.result.impact.assets_down.toLocaleString('en-GB'));
+  assert.ok(run.result.impact.assets_down >= 1);
+
+  // The timeline chart: labelled axes and the step line.
+  assert.equal(await page.isVisible('#impact-chart svg'), true);
+  const labels = await page.$$eval('#impact-chart .chart-label', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(labels, ['Hours after the event', 'Assets down']);
+  assert.ok((await page.getAttribute('#impact-chart .chart-line', 'd')).length > 10);
+  await shot('analysis-scenario-desktop');
+  if (process.env.RAMPART_DOCS_SHOT) await page.screenshot({ path: process.env.RAMPART_DOCS_SHOT });
+});
+
+test('the time slider replays the impact on the map', STEP, async () => {
+  const impactOnMap = () => page.evaluate(async () => {
+    const data = await window.rampartAnalysisMap.getSource('impact').getData();
+    return data.features.map((f) => f.properties.state);
+  });
+  const atStart = await page.textContent('#time-readout');
+  assert.match(atStart, /^At 0 h: /);
+  await page.focus('#time-slider');
+  await page.keyboard.press('End');
+  const atEnd = await page.textContent('#time-readout');
+  assert.match(atEnd, /^At 72 h: /);
+  const states = await impactOnMap();
+  assert.ok(states.length >= 1, 'affected assets are drawn');
+  assert.ok(states.every((s) => s === 'down' || s === 'affected'));
+  const marker = await page.getAttribute('#impact-chart .chart-marker', 'visibility');
+  assert.equal(marker, 'visible');
+  // Half-way with the keyboard: the readout follows.
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 24; i += 1) await page.keyboard.press('ArrowRight');
+  assert.match(await page.textContent('#time-readout'), /^At 12 h: /);
+  assert.equal(await page.isVisible('#by-service'), true);
+});
+
+test('runs the N-1 criticality of the assets in view', STEP, async () => {
+  await page.click('#tab-criticality');
+  await page.click('#criticality-run');
+  await page.waitForFunction(() => document.body.dataset.criticalityDone, null, { timeout: 90_000 });
+  const rows = await page.$$eval('#ranking tbody tr', (trs) => trs.length);
+  assert.ok(rows >= 1, 'the ranking lists assets');
+  await shot('analysis-criticality-desktop');
+  await page.click('#tab-runs');
+  await page.waitForSelector('#runs-table');
+  const kinds = await page.$$eval('#runs-table tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual(kinds, ['criticality', 'scenario']);
+});
+
+test('the page fits a tablet in portrait', STEP, async () => {
+  await page.click('#tab-scenario');
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.waitForTimeout(500);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
+  assert.equal(await page.isVisible('#analysis-map'), true);
+  await shot('analysis-scenario-tablet');
+  assert.deepEqual(pageErrors, []);
+});

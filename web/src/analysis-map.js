@@ -1,0 +1,259 @@
+// The analysis page's map: the registry's assets to pick from (as on the registry
+// map), a footprint polygon drawn by clicking vertices, the assets picked, and the
+// impact of a result (down now in red, affected in grey).
+/* global maplibregl */
+import { get, query } from './api.js';
+import { CLUSTER_GREY, PUBLIC_SPACE_COLOR, sectorColorExpression } from './colors.js';
+import { debounce, h } from './dom.js';
+import { ATTRIBUTION, EUROPE } from './map.js';
+
+const SEA = '#cfdae3';
+const LAND = '#f5f4f0';
+const BORDER = '#a3afba';
+const DRAW = '#6b3fa0';
+const PICKED = '#1f5fa8';
+export const DOWN = '#c62828';
+export const AFFECTED = '#8a949e';
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+function style(basemap) {
+  return {
+    version: 8,
+    sources: {
+      countries: { type: 'geojson', data: basemap },
+      assets: { type: 'geojson', data: EMPTY },
+      footprint: { type: 'geojson', data: EMPTY },
+      picked: { type: 'geojson', data: EMPTY },
+      impact: { type: 'geojson', data: EMPTY },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': SEA } },
+      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': LAND } },
+      { id: 'countries-border', type: 'line', source: 'countries', paint: { 'line-color': BORDER, 'line-width': 0.8 } },
+      {
+        id: 'footprint-fill', type: 'fill', source: 'footprint', filter: ['==', ['geometry-type'], 'Polygon'],
+        paint: { 'fill-color': DRAW, 'fill-opacity': 0.14 },
+      },
+      {
+        id: 'footprint-line', type: 'line', source: 'footprint', filter: ['!=', ['geometry-type'], 'Point'],
+        paint: { 'line-color': DRAW, 'line-width': 2, 'line-dasharray': ['literal', [2, 1]] },
+      },
+      {
+        id: 'clusters', type: 'circle', source: 'assets', filter: ['==', ['get', 'cluster'], true],
+        paint: {
+          'circle-color': sectorColorExpression(CLUSTER_GREY),
+          'circle-opacity': 0.22,
+          'circle-radius': ['+', 7, ['*', 3.2, ['ln', ['max', ['to-number', ['get', 'count'], 1], 1]]]],
+          'circle-stroke-color': sectorColorExpression(CLUSTER_GREY),
+          'circle-stroke-width': 1.2,
+          'circle-stroke-opacity': 0.6,
+        },
+      },
+      {
+        id: 'assets', type: 'circle', source: 'assets', filter: ['!=', ['get', 'cluster'], true],
+        paint: {
+          'circle-color': ['case', ['==', ['get', 'kind'], 'public_space'], PUBLIC_SPACE_COLOR, sectorColorExpression()],
+          'circle-opacity': 0.4,
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3, 8, 4.5, 13, 7],
+          'circle-stroke-color': 'rgba(20,30,40,0.35)',
+          'circle-stroke-width': 0.6,
+        },
+      },
+      {
+        id: 'impact', type: 'circle', source: 'impact',
+        paint: {
+          'circle-radius': ['case', ['==', ['get', 'state'], 'down'], 8, 6],
+          'circle-color': ['case', ['==', ['get', 'state'], 'down'], DOWN, AFFECTED],
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 1.5,
+        },
+      },
+      {
+        id: 'picked', type: 'circle', source: 'picked',
+        paint: { 'circle-radius': 11, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': PICKED, 'circle-stroke-width': 3 },
+      },
+      {
+        id: 'footprint-vertices', type: 'circle', source: 'footprint', filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-radius': 4.5, 'circle-color': '#ffffff', 'circle-stroke-color': DRAW, 'circle-stroke-width': 2 },
+      },
+    ],
+  };
+}
+
+function bboxOf(map) {
+  const b = map.getBounds();
+  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+  return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)]
+    .map((v) => v.toFixed(4)).join(',');
+}
+
+/**
+ * handlers: onPick({id, name, lon, lat}) when an asset is clicked outside drawing;
+ * onDrawing({drawing, vertices, closed}) whenever the footprint changes.
+ */
+export async function createAnalysisMap(container, handlers) {
+  let basemap = EMPTY;
+  try {
+    const res = await fetch('basemap.geojson');
+    if (res.ok) basemap = await res.json();
+  } catch {
+    // an empty basemap still leaves a usable map
+  }
+  maplibregl.setWorkerUrl(new URL('maplibre-gl-csp-worker.js', document.baseURI).href);
+  const map = new maplibregl.Map({
+    container, style: style(basemap), bounds: EUROPE, fitBoundsOptions: { padding: 10 },
+    minZoom: 2, maxZoom: 17, renderWorldCopies: false, attributionControl: false, dragRotate: false, pitchWithRotate: false,
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: ATTRIBUTION }), 'bottom-right');
+  window.rampartAnalysisMap = map;
+
+  let ready = false;
+  let controller = null;
+  const vertices = [];
+  const impacts = new Map();
+  let drawing = false;
+  let closed = false;
+
+  const whenReady = (fn) => (ready ? fn() : map.once('load', fn));
+  const setData = (id, data) => whenReady(() => map.getSource(id)?.setData(data));
+
+  async function load() {
+    if (!ready) return;
+    controller?.abort();
+    controller = new AbortController();
+    try {
+      const fc = await get(`/map${query({ bbox: bboxOf(map), zoom: Math.floor(map.getZoom()) })}`, { signal: controller.signal });
+      map.getSource('assets').setData(fc && Array.isArray(fc.features) ? fc : EMPTY);
+      document.body.dataset.analysisMapLoads = String(Number(document.body.dataset.analysisMapLoads || 0) + 1);
+    } catch (e) {
+      if (e.name !== 'AbortError') console.warn('analysis map:', e.message);
+    }
+  }
+  const reload = debounce(load, 250);
+  map.on('load', () => {
+    ready = true;
+    document.body.dataset.analysisMapReady = '1';
+    load();
+  });
+  map.on('moveend', reload);
+
+  function drawFootprint() {
+    const features = vertices.map((c) => ({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: c } }));
+    if (closed && vertices.length >= 3) {
+      features.push({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[...vertices, vertices[0]]] } });
+    } else if (vertices.length >= 2) {
+      features.push({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: vertices } });
+    }
+    setData('footprint', { type: 'FeatureCollection', features });
+    map.getCanvas().classList.toggle('drawing', drawing);
+    handlers.onDrawing?.({ drawing, vertices: vertices.length, closed });
+  }
+
+  // Tips, picking and drawing.
+  const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 10, className: 'map-tip' });
+  map.on('mousemove', 'assets', (e) => {
+    const f = e.features?.[0];
+    if (!f || drawing) return;
+    map.getCanvas().classList.add('pointer');
+    popup.setLngLat(f.geometry.coordinates).setDOMContent(h('div', { class: 'tip' },
+      h('strong', null, f.properties.name || f.properties.id), h('div', { class: 'tip-hint' }, 'Click to add to the assets lost'))).addTo(map);
+  });
+  map.on('mouseleave', 'assets', () => {
+    map.getCanvas().classList.remove('pointer');
+    popup.remove();
+  });
+  map.on('click', (e) => {
+    if (drawing) {
+      vertices.push([Number(e.lngLat.lng.toFixed(6)), Number(e.lngLat.lat.toFixed(6))]);
+      drawFootprint();
+      return;
+    }
+    const hit = map.queryRenderedFeatures(e.point, { layers: ['assets', 'clusters'] })[0];
+    if (!hit) return;
+    if (hit.properties.cluster === true) {
+      map.easeTo({ center: hit.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 16) });
+      return;
+    }
+    popup.remove();
+    const [lon, lat] = hit.geometry.coordinates;
+    handlers.onPick?.({ id: String(hit.properties.id), name: hit.properties.name || String(hit.properties.id), lon, lat });
+  });
+  map.on('dblclick', (e) => {
+    if (!drawing) return;
+    e.preventDefault();
+    // The double click's two clicks each added a vertex at the same place: keep one.
+    while (vertices.length > 1 && vertices.at(-1)[0] === vertices.at(-2)[0] && vertices.at(-1)[1] === vertices.at(-2)[1]) vertices.pop();
+    api.closePolygon();
+  });
+  container.addEventListener('keydown', (e) => {
+    if (!drawing) return;
+    if (e.key === 'Enter') api.closePolygon();
+    if (e.key === 'Escape') api.clearFootprint();
+  });
+
+  const api = {
+    map,
+    startDrawing() {
+      vertices.length = 0;
+      closed = false;
+      drawing = true;
+      map.doubleClickZoom.disable();
+      drawFootprint();
+    },
+    /** Ends drawing; a polygon needs three vertices. */
+    closePolygon() {
+      drawing = false;
+      closed = vertices.length >= 3;
+      if (!closed) vertices.length = 0;
+      setTimeout(() => map.doubleClickZoom.enable(), 0);
+      drawFootprint();
+    },
+    clearFootprint() {
+      vertices.length = 0;
+      drawing = false;
+      closed = false;
+      map.doubleClickZoom.enable();
+      drawFootprint();
+    },
+    /** The drawn footprint as a GeoJSON Polygon, or null. */
+    footprint() {
+      return closed && vertices.length >= 3 ? { type: 'Polygon', coordinates: [[...vertices, vertices[0]]] } : null;
+    },
+    setPicked(list) {
+      setData('picked', {
+        type: 'FeatureCollection',
+        features: list.filter((a) => Number.isFinite(a.lon)).map((a) => ({ type: 'Feature', properties: { id: a.id }, geometry: { type: 'Point', coordinates: [a.lon, a.lat] } })),
+      });
+    },
+    /** items: [{id, lon, lat, state: 'down' | 'affected'}], drawn for `layer` (a tab). */
+    setImpact(items, layer) {
+      impacts.set(layer, items);
+      api.showImpact(layer);
+    },
+    /** Draws the impact last set for `layer`. */
+    showImpact(layer) {
+      const items = impacts.get(layer) || [];
+      setData('impact', {
+        type: 'FeatureCollection',
+        features: items.map((a) => ({ type: 'Feature', properties: { id: a.id, state: a.state }, geometry: { type: 'Point', coordinates: [a.lon, a.lat] } })),
+      });
+    },
+    /** Brings the positions into view. */
+    fit(points) {
+      if (!points.length) return;
+      const lons = points.map((p) => p[0]);
+      const lats = points.map((p) => p[1]);
+      const [w, s, e, n] = [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
+      whenReady(() => {
+        if (e - w < 0.01 && n - s < 0.01) map.easeTo({ center: [w, s], zoom: Math.max(map.getZoom(), 11) });
+        else map.fitBounds([[w, s], [e, n]], { padding: 60, maxZoom: 12, duration: 600 });
+      });
+    },
+    bbox: () => bboxOf(map),
+    resize: () => map.resize(),
+  };
+  return api;
+}
