@@ -25,6 +25,7 @@ use axum::http::{header, StatusCode};
 use axum::Json;
 use rampart_core::{Invalid, Principal, Role, Scope};
 use rampart_engine::study::{self, Request, StudyError};
+use rampart_engine::Graph;
 use rampart_store::{AssetPlace, Backend, NewRun, RunRecord, RunStatus, INTERRUPTED};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -69,12 +70,15 @@ impl LiveRun {
 pub struct Jobs {
     live: Mutex<HashMap<String, Arc<LiveRun>>>,
     slots: Arc<Semaphore>,
+    /// The registry's graph as last read, with the registry version it was read at:
+    /// reading a continental registry takes seconds, a study of it often less.
+    graph: tokio::sync::Mutex<Option<(String, Arc<Graph>)>>,
 }
 
 impl Jobs {
     /// Computes at most `parallel` studies at once.
     pub fn new(parallel: usize) -> Self {
-        Jobs { live: Mutex::new(HashMap::new()), slots: Arc::new(Semaphore::new(parallel)) }
+        Jobs { live: Mutex::new(HashMap::new()), slots: Arc::new(Semaphore::new(parallel)), graph: tokio::sync::Mutex::new(None) }
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<LiveRun>>> {
@@ -370,7 +374,7 @@ async fn compute(state: &AppState, id: &str, request: Request, live: &Arc<LiveRu
 
 async fn study_on_registry(state: &AppState, id: &str, request: Request, live: &Arc<LiveRun>) -> Outcome {
     let started = std::time::Instant::now();
-    let graph = match rampart_formats::engine::graph_from_store(&state.store).await {
+    let graph = match registry_graph(state).await {
         Ok(g) => g,
         Err(e) => {
             tracing::error!(run = %id, error = %e, "analysis run: reading the registry failed");
@@ -393,6 +397,22 @@ async fn study_on_registry(state: &AppState, id: &str, request: Request, live: &
             Outcome::Failed(INTERNAL_FAILURE.into())
         }
     }
+}
+
+/// The registry's graph: the one read last while the registry has not changed since,
+/// else read anew (one reader at a time; the others wait for it).
+async fn registry_graph(state: &AppState) -> Result<Arc<Graph>, String> {
+    let mut cached = state.jobs.graph.lock().await;
+    let version = state.store.registry_version().await.map_err(|e| e.to_string())?;
+    if let Some((v, g)) = cached.as_ref() {
+        if *v == version {
+            return Ok(g.clone());
+        }
+    }
+    *cached = None;
+    let graph = Arc::new(rampart_formats::engine::graph_from_store(&state.store).await.map_err(|e| e.to_string())?);
+    *cached = Some((version, graph.clone()));
+    Ok(graph)
 }
 
 /// Writes progress every second; stops the study when the store says the run has

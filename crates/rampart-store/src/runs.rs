@@ -212,4 +212,15 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// A stamp that changes whenever the registry the engine reads changes: every
+    /// change to an asset, dependency or link writes a history row, and bulk loads
+    /// of dependencies and links raise their counts and ids. Equal stamps, equal graph.
+    pub async fn registry_version(&self) -> Result<String> {
+        let row: (i64, i64, i64, i64, i64) = on_pool!(self, p => sqlx::query_as(
+            "SELECT (SELECT COALESCE(max(id), 0) FROM asset_history), (SELECT count(*) FROM dependencies), (SELECT COALESCE(max(id), 0) FROM dependencies),
+                    (SELECT count(*) FROM links), (SELECT COALESCE(max(id), 0) FROM links)")
+            .fetch_one(p).await?);
+        Ok(format!("{}.{}.{}.{}.{}", row.0, row.1, row.2, row.3, row.4))
+    }
 }

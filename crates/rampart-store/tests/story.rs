@@ -22,6 +22,8 @@ fn dep(supplier: &str, dependent: &str, service: &str) -> Dependency {
 }
 
 async fn story(store: Store) {
+    let empty = store.registry_version().await.expect("version");
+
     // Organisations.
     for (id, kind, country) in [("fi-authority", "authority", Some("FI")), ("fi-op-grid", "operator", Some("FI")), ("ee-op-grid", "operator", Some("EE"))] {
         store.put_organisation(&parse(json!({"id": id, "name": id, "kind": kind, "country": country}), Organisation::from_json)).await.expect("org");
@@ -153,7 +155,11 @@ async fn story(store: Store) {
     }
 
     // Deleting an asset removes its dependencies and links and keeps its history.
+    let before_delete = store.registry_version().await.expect("version");
+    assert_ne!(before_delete, empty, "loads change the registry's version");
+    assert_eq!(store.registry_version().await.expect("version"), before_delete, "reading does not");
     store.delete_asset(&sub.id, |_| Ok(()), "ana", 6_000).await.expect("delete");
+    assert_ne!(store.registry_version().await.expect("version"), before_delete, "deleting changes it");
     assert_eq!(store.list_dependencies(None, 10, None).await.expect("deps").items.len(), 1);
     assert_eq!(store.list_links(None, 10, None).await.expect("links").items.len(), 0);
     assert_eq!(store.asset_history(&sub.id, 10).await.expect("history")[0].action, "delete");

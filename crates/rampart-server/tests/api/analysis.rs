@@ -166,6 +166,12 @@ async fn criticality_ranks_the_plant_first() {
             ("FR-CLI-9", 24_000.0, 1, false),
         ]
     );
+    // A change to the registry is seen by the next run (the graph is read again):
+    // without the French clinic, losing the plant costs 20,000 person-hours less.
+    assert_eq!(admin.send(Method::DELETE, "/api/v1/assets/FR-CLI-9", None).await.status.as_u16(), 204);
+    let run = run_to_end(&admin, json!({"kind": "scenario", "assets": ["DE-PLANT-9"], "horizon_h": 24})).await;
+    assert_eq!(run["result"]["impact"]["person_hours"].as_f64(), Some(1_520_000.0), "{run}");
+
     // The German analyst sees the German rows, in the same order.
     let analyst = app.login("analyst.de").await;
     let run = run_to_end(&analyst, json!({"kind": "criticality", "horizon_h": 24})).await;
