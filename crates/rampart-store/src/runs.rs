@@ -90,6 +90,8 @@ pub struct AssetPlace {
     pub lat: f64,
 }
 
+type PlaceRow = (String, String, String, String, Option<String>, f64, f64);
+
 /// What a run that was left unfinished by a stopped process says.
 pub const INTERRUPTED: &str = "interrupted: the server stopped";
 
@@ -196,7 +198,7 @@ impl Store {
         for chunk in ids.chunks(500) {
             let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
             let sql = format!("SELECT id, name, COALESCE(subsector, sector, category, kind), country, operator_id, lon, lat FROM assets WHERE id IN ({params})");
-            let rows: Vec<(String, String, String, String, Option<String>, f64, f64)> = on_pool!(self, p => {
+            let rows: Vec<PlaceRow> = on_pool!(self, p => {
                 let mut q = sqlx::query_as(&sql);
                 for id in chunk {
                     q = q.bind(*id);
