@@ -67,6 +67,27 @@ pub enum Cause {
     Recovered,
 }
 
+impl Cause {
+    fn pack(self) -> u16 {
+        match self {
+            Cause::Recovered => 0,
+            Cause::Damage => 1 << 8,
+            Cause::Dependency { service } => 2 << 8 | service as u16,
+            Cause::Connectivity { network } => 3 << 8 | network as u16,
+        }
+    }
+
+    fn unpack(v: u16) -> Cause {
+        let value = (v & 0xff) as u8;
+        match v >> 8 {
+            1 => Cause::Damage,
+            2 => Cause::Dependency { service: value },
+            3 => Cause::Connectivity { network: value },
+            _ => Cause::Recovered,
+        }
+    }
+}
+
 /// A change of an asset's delivering state. `root` is the damaged asset at the start
 /// of the chain that stopped it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -104,7 +125,9 @@ pub struct Cascade<'g> {
     operational: Vec<bool>,
     delivering: Vec<bool>,
     root: Vec<Node>,
-    cause: Vec<Cause>,
+    /// The cause of each asset's last stop, packed (see [`Cause::pack`]) so that the
+    /// column starts as zeroed memory the system hands out lazily.
+    cause: Vec<u16>,
     group_run: Vec<u32>,
     working: Vec<u32>,
     token: Vec<u32>,
@@ -134,10 +157,12 @@ impl<'g> Cascade<'g> {
             damaged: vec![false; n],
             failed_groups: vec![0; n],
             lost: vec![0; n],
-            operational: vec![true; n],
-            delivering: vec![true; n],
+            // Values are set when a run first touches an asset (see `touch`); zeroed
+            // memory costs nothing until then.
+            operational: vec![false; n],
+            delivering: vec![false; n],
             root: vec![0; n],
-            cause: vec![Cause::Recovered; n],
+            cause: vec![0; n],
             group_run: vec![0; m],
             working: vec![0; m],
             token: vec![0; m],
@@ -171,7 +196,7 @@ impl<'g> Cascade<'g> {
             self.operational[u] = true;
             self.delivering[u] = true;
             self.root[u] = i;
-            self.cause[u] = Cause::Recovered;
+            self.cause[u] = Cause::Recovered.pack();
         }
     }
 
@@ -236,7 +261,7 @@ impl<'g> Cascade<'g> {
                 if !self.damaged[i as usize] {
                     self.damaged[i as usize] = true;
                     self.root[i as usize] = i;
-                    self.cause[i as usize] = Cause::Damage;
+                    self.cause[i as usize] = Cause::Damage.pack();
                     self.dirty.push(i);
                 }
             }
@@ -265,7 +290,7 @@ impl<'g> Cascade<'g> {
         self.failed_groups[owner as usize] += 1;
         if self.operational[owner as usize] && !self.damaged[owner as usize] {
             self.root[owner as usize] = self.group_root[u];
-            self.cause[owner as usize] = Cause::Dependency { service: self.g.group_service[u] };
+            self.cause[owner as usize] = Cause::Dependency { service: self.g.group_service[u] }.pack();
         }
         self.dirty.push(owner);
     }
@@ -296,7 +321,7 @@ impl<'g> Cascade<'g> {
                 let d = self.operational[u] && self.lost[u] == 0;
                 if d != self.delivering[u] {
                     self.delivering[u] = d;
-                    let cause = if d { Cause::Recovered } else { self.cause[u] };
+                    let cause = if d { Cause::Recovered } else { Cause::unpack(self.cause[u]) };
                     self.changes.push(Change { t, node: i, down: !d, cause, root: self.root[u] });
                     if self.rules.dependencies {
                         self.propagate(i, d, t);
@@ -462,7 +487,7 @@ impl<'g> Cascade<'g> {
                 let x = self.visited[k];
                 self.lost[x as usize] |= b;
                 self.root[x as usize] = root;
-                self.cause[x as usize] = Cause::Connectivity { network: bit };
+                self.cause[x as usize] = Cause::Connectivity { network: bit }.pack();
                 self.check.push(x);
             }
         }
