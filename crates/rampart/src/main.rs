@@ -149,6 +149,9 @@ enum BenchCommand {
         /// Leave out the N-1 study.
         #[arg(long)]
         no_criticality: bool,
+        /// Keep the binary graph here and load it on later runs instead of generating again.
+        #[arg(long)]
+        graph: Option<std::path::PathBuf>,
         /// Events of the Monte Carlo risk runs (0 leaves them out).
         #[arg(long, default_value_t = 10_000)]
         events: usize,
@@ -264,8 +267,8 @@ async fn main() -> Result<()> {
         Command::Bench { command } => match command {
             BenchCommand::Generate { assets, seed } => bench::generate(assets, seed),
             BenchCommand::Import { assets, seed, dir } => bench::import(&open(&config).await?, assets, seed, &dir).await,
-            BenchCommand::Engine { assets, seed, dir, no_criticality, events } => {
-                bench::engine(&bench::EngineBench { assets, seed, dir, criticality: !no_criticality, events })
+            BenchCommand::Engine { assets, seed, dir, no_criticality, graph, events } => {
+                bench::engine(&bench::EngineBench { graph, assets, seed, dir, criticality: !no_criticality, events })
             }
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
         },
