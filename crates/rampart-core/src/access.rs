@@ -77,6 +77,12 @@ impl Principal {
         self.role == Role::Admin
     }
 
+    /// Analyses (cascades, criticality, risk) read the whole registry's structure, so
+    /// they are for admins and analysts; results are filtered for the reader.
+    pub fn can_run_analyses(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Analyst)
+    }
+
     /// Organisations are reference data: admins change them.
     pub fn can_manage_organisations(&self) -> bool {
         self.role == Role::Admin

@@ -105,10 +105,6 @@ impl Jobs {
     }
 }
 
-/// Admins and analysts run studies.
-fn may_run(p: &Principal) -> bool {
-    matches!(p.role, Role::Admin | Role::Analyst)
-}
 
 /// A run is seen by the user who started it and by admins.
 fn may_see(p: &Principal, run: &RunRecord) -> bool {
@@ -264,7 +260,7 @@ pub async fn create_run(
     Auth(p): Auth,
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<(StatusCode, [(header::HeaderName, String); 1], Json<RunOut>)> {
-    if !may_run(&p) {
+    if !p.can_run_analyses() {
         return Err(ApiError::Forbidden("only administrators and analysts run analyses".into()));
     }
     let request = Request::from_json(&body).map_err(|e| bad_request(&body, e))?;
