@@ -1,6 +1,7 @@
 // The analysis page's map: the registry's assets to pick from (as on the registry
-// map), a footprint polygon drawn by clicking vertices, the assets picked, and the
-// impact of a result (down now in red, affected in grey).
+// map), a footprint polygon drawn by clicking vertices, the assets picked, a hazard's
+// point (placed by clicking) and its rings or isopleths (graded colours, labelled by
+// threshold), and the impact of a result (down now in red, affected in grey).
 /* global maplibregl */
 import { get, query } from './api.js';
 import { CLUSTER_GREY, PUBLIC_SPACE_COLOR, sectorColorExpression } from './colors.js';
@@ -12,6 +13,7 @@ const LAND = '#f5f4f0';
 const BORDER = '#a3afba';
 const DRAW = '#6b3fa0';
 const PICKED = '#1f5fa8';
+const HAZARD_POINT = '#1c2631';
 export const DOWN = '#c62828';
 export const AFFECTED = '#8a949e';
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -25,11 +27,21 @@ function style(basemap) {
       footprint: { type: 'geojson', data: EMPTY },
       picked: { type: 'geojson', data: EMPTY },
       impact: { type: 'geojson', data: EMPTY },
+      hazard: { type: 'geojson', data: EMPTY },
+      'hazard-point': { type: 'geojson', data: EMPTY },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': SEA } },
       { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': LAND } },
       { id: 'countries-border', type: 'line', source: 'countries', paint: { 'line-color': BORDER, 'line-width': 0.8 } },
+      {
+        id: 'hazard-fill', type: 'fill', source: 'hazard',
+        paint: { 'fill-color': ['get', 'color'], 'fill-opacity': ['coalesce', ['get', 'opacity'], 0.16] },
+      },
+      {
+        id: 'hazard-line', type: 'line', source: 'hazard',
+        paint: { 'line-color': ['get', 'color'], 'line-width': 1.6, 'line-opacity': 0.95 },
+      },
       {
         id: 'footprint-fill', type: 'fill', source: 'footprint', filter: ['==', ['geometry-type'], 'Polygon'],
         paint: { 'fill-color': DRAW, 'fill-opacity': 0.14 },
@@ -73,11 +85,38 @@ function style(basemap) {
         paint: { 'circle-radius': 11, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': PICKED, 'circle-stroke-width': 3 },
       },
       {
+        id: 'hazard-point-halo', type: 'circle', source: 'hazard-point',
+        paint: { 'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 5 },
+      },
+      {
+        id: 'hazard-point', type: 'circle', source: 'hazard-point',
+        paint: { 'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': HAZARD_POINT, 'circle-stroke-width': 3 },
+      },
+      {
+        id: 'hazard-point-centre', type: 'circle', source: 'hazard-point',
+        paint: { 'circle-radius': 3, 'circle-color': HAZARD_POINT },
+      },
+      {
         id: 'footprint-vertices', type: 'circle', source: 'footprint', filter: ['==', ['geometry-type'], 'Point'],
         paint: { 'circle-radius': 4.5, 'circle-color': '#ffffff', 'circle-stroke-color': DRAW, 'circle-stroke-width': 2 },
       },
     ],
   };
+}
+
+/** The northernmost and southernmost positions of a Polygon or MultiPolygon: where its label may go. */
+function extremes(geometry) {
+  const rings = geometry?.type === 'Polygon' ? [geometry.coordinates[0]]
+    : geometry?.type === 'MultiPolygon' ? geometry.coordinates.map((p) => p[0]) : [];
+  let north = null;
+  let south = null;
+  for (const ring of rings) {
+    for (const c of ring || []) {
+      if (!north || c[1] > north[1]) north = c;
+      if (!south || c[1] < south[1]) south = c;
+    }
+  }
+  return north ? { north, south } : null;
 }
 
 function bboxOf(map) {
@@ -89,7 +128,9 @@ function bboxOf(map) {
 
 /**
  * handlers: onPick({id, name, lon, lat}) when an asset is clicked outside drawing;
- * onDrawing({drawing, vertices, closed}) whenever the footprint changes.
+ * onDrawing({drawing, vertices, closed}) whenever the footprint changes;
+ * onPlace({lon, lat}) when the map is clicked while placing a hazard;
+ * onPlacing(bool) when placing starts or stops.
  */
 export async function createAnalysisMap(container, handlers) {
   let basemap = EMPTY;
@@ -116,6 +157,9 @@ export async function createAnalysisMap(container, handlers) {
   const impacts = new Map();
   let drawing = false;
   let closed = false;
+  let placing = false;
+  let hazardShown = true;
+  let labels = []; // [{marker, element, rank}] of the hazard's rings
 
   const whenReady = (fn) => (ready ? fn() : map.once('load', fn));
   const setData = (id, data) => whenReady(() => map.getSource(id)?.setData(data));
@@ -156,7 +200,7 @@ export async function createAnalysisMap(container, handlers) {
   const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 10, className: 'map-tip' });
   map.on('mousemove', 'assets', (e) => {
     const f = e.features?.[0];
-    if (!f || drawing) return;
+    if (!f || drawing || placing) return;
     map.getCanvas().classList.add('pointer');
     popup.setLngLat(f.geometry.coordinates).setDOMContent(h('div', { class: 'tip' },
       h('strong', null, f.properties.name || f.properties.id), h('div', { class: 'tip-hint' }, 'Click to add to the assets lost'))).addTo(map);
@@ -166,6 +210,11 @@ export async function createAnalysisMap(container, handlers) {
     popup.remove();
   });
   map.on('click', (e) => {
+    if (placing) {
+      api.stopPlacing();
+      handlers.onPlace?.({ lon: Number(e.lngLat.lng.toFixed(6)), lat: Number(e.lngLat.lat.toFixed(6)) });
+      return;
+    }
     if (drawing) {
       vertices.push([Number(e.lngLat.lng.toFixed(6)), Number(e.lngLat.lat.toFixed(6))]);
       drawFootprint();
@@ -189,10 +238,42 @@ export async function createAnalysisMap(container, handlers) {
     api.closePolygon();
   });
   container.addEventListener('keydown', (e) => {
+    if (placing && e.key === 'Escape') api.stopPlacing();
     if (!drawing) return;
     if (e.key === 'Enter') api.closePolygon();
     if (e.key === 'Escape') api.clearFootprint();
   });
+
+  /**
+   * Puts each ring's label at its northernmost point, else (when that overlaps a label
+   * of higher rank, an inner ring) at its southernmost, else hides it.
+   */
+  function declutter() {
+    const shown = [];
+    for (const l of [...labels].sort((a, b) => b.rank - a.rank)) {
+      const w = l.element.offsetWidth || 80;
+      const place = [[l.ends.north, 'bottom'], [l.ends.south, 'top']].find(([at, anchor]) => {
+        const p = map.project(at);
+        const y = anchor === 'bottom' ? p.y - 9 : p.y + 9;
+        return !shown.some((s) => Math.abs(s.y - y) < 18 && Math.abs(s.x - p.x) < (s.w + w) / 2 + 4);
+      });
+      l.element.classList.toggle('hidden-label', !place);
+      if (!place) continue;
+      l.marker.setLngLat(place[0]);
+      l.marker.setOffset([0, 0]);
+      l.element.classList.toggle('below', place[1] === 'top');
+      if (l.anchor !== place[1]) {
+        // A marker's anchor is fixed when it is made: make it again.
+        l.marker.remove();
+        l.marker = new maplibregl.Marker({ element: l.element, anchor: place[1] }).setLngLat(place[0]).addTo(map);
+        l.anchor = place[1];
+      }
+      const p = map.project(place[0]);
+      shown.push({ x: p.x, y: place[1] === 'bottom' ? p.y - 9 : p.y + 9, w });
+    }
+  }
+  map.on('moveend', declutter);
+  map.on('zoomend', declutter);
 
   const api = {
     map,
@@ -250,6 +331,63 @@ export async function createAnalysisMap(container, handlers) {
       whenReady(() => {
         if (e - w < 0.01 && n - s < 0.01) map.easeTo({ center: [w, s], zoom: Math.max(map.getZoom(), 11) });
         else map.fitBounds([[w, s], [e, n]], { padding: 60, maxZoom: 12, duration: 600 });
+      });
+    },
+    /** The next click on the map places the hazard (onPlace); Escape cancels. */
+    startPlacing() {
+      if (drawing) api.clearFootprint();
+      placing = true;
+      map.getCanvas().classList.add('drawing');
+      handlers.onPlacing?.(true);
+    },
+    stopPlacing() {
+      if (!placing) return;
+      placing = false;
+      map.getCanvas().classList.toggle('drawing', drawing);
+      handlers.onPlacing?.(false);
+    },
+    isPlacing: () => placing,
+    /** The hazard's point ({lon, lat}) or null. */
+    setHazardPoint(p) {
+      setData('hazard-point', p && Number.isFinite(p.lon) && Number.isFinite(p.lat)
+        ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } }] }
+        : EMPTY);
+    },
+    /**
+     * The hazard's rings: [{geometry, color, opacity?, label, rank}], drawn in order (outer
+     * first); each labelled at its northernmost point. Labels that would overlap a
+     * label of higher rank are hidden.
+     */
+    setHazard(rings) {
+      for (const l of labels) l.marker.remove();
+      labels = [];
+      setData('hazard', {
+        type: 'FeatureCollection',
+        features: rings.map((r) => ({ type: 'Feature', properties: { color: r.color, opacity: r.opacity }, geometry: r.geometry })),
+      });
+      for (const r of rings) {
+        const ends = extremes(r.geometry);
+        if (!ends || !r.label) continue;
+        const element = h('div', { class: 'hazard-label', 'aria-hidden': 'true' }, r.label);
+        element.style.borderColor = r.color;
+        const marker = new maplibregl.Marker({ element, anchor: 'bottom' }).setLngLat(ends.north);
+        labels.push({ marker, element, rank: r.rank ?? 0, ends, anchor: 'bottom' });
+      }
+      whenReady(() => {
+        for (const l of labels) l.marker.addTo(map);
+        declutter();
+        api.showHazard(hazardShown);
+      });
+    },
+    /** Shows or hides the hazard (point, rings, labels): only the scenario tab shows it. */
+    showHazard(on) {
+      hazardShown = on;
+      whenReady(() => {
+        for (const id of ['hazard-fill', 'hazard-line', 'hazard-point-halo', 'hazard-point', 'hazard-point-centre']) {
+          map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+        }
+        for (const l of labels) l.element.classList.toggle('off', !on);
+        if (on) declutter();
       });
     },
     bbox: () => bboxOf(map),

@@ -1,9 +1,12 @@
-// The analysis page (#/analysis): a scenario from a drawn footprint and/or assets
-// picked on the map, the N-1 criticality ranking, and past runs. Studies run on the
+// The analysis page (#/analysis): a scenario from a hazard placed on the map (explosion,
+// toxic release, earthquake), a drawn footprint and/or assets picked on the map; the
+// N-1 criticality ranking; a risk study over an event set; and past runs. Studies run on the
 // server as background jobs (POST /analysis/runs); the page polls the run, shows its
 // progress with a Cancel button, then draws the result.
 import { ApiError, enc, get, post, query } from './api.js';
+import { hazardForm, hazardSection, ringPoints, hazardRings } from './analysis-hazard.js';
 import { createAnalysisMap } from './analysis-map.js';
+import { riskPanel } from './analysis-risk.js';
 import { lineChart } from './chart.js';
 import { h, replace, toast } from './dom.js';
 import { fmtDate, fmtInt } from './format.js';
@@ -22,7 +25,7 @@ const fmtHour = (t) => `${hoursFmt.format(t)} h`;
 let page = null; // built once
 
 /** Label of an impact class: a subsector, sector, public-space category or kind key. */
-function classLabel(key) {
+export function classLabel(key) {
   const meta = getMeta();
   for (const s of meta?.sectors || []) {
     if (s.key === key) return s.label;
@@ -36,13 +39,13 @@ function classLabel(key) {
 
 const country = (code) => (code ? `${countryName(code)} (${code})` : '—');
 
-function errorText(e) {
+export function errorText(e) {
   if (e instanceof ApiError && e.fieldErrors.length) return e.fieldErrors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ');
   return e.message;
 }
 
 /** Progress, Cancel and messages of one run, polled until it ends. */
-function runTracker(prefix, onDone) {
+export function runTracker(prefix, onDone) {
   const bar = h('progress', { id: `${prefix}-progress`, max: '1', value: '0', 'aria-label': 'Progress of the analysis' });
   const text = h('span', { class: 'run-text', id: `${prefix}-status` });
   const cancel = h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: `${prefix}-cancel` }, 'Cancel');
@@ -123,11 +126,11 @@ function runTracker(prefix, onDone) {
   };
 }
 
-function figure(label, value, id) {
+export function figure(label, value, id) {
   return h('div', { class: 'figure' }, h('dt', null, label), h('dd', { id }, value));
 }
 
-function table(caption, head, rows, id) {
+export function table(caption, head, rows, id) {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'data-table', id },
     h('caption', { class: 'section-title' }, caption),
     h('thead', null, h('tr', null, head.map(([text, num]) => h('th', { scope: 'col', class: num ? 'num' : null }, text)))),
@@ -180,7 +183,7 @@ function scenarioResults(container, run, mapApi) {
   const chart = lineChart({
     series: [{ points, step: true, label: 'Assets down', className: 'chart-line-down' }],
     xLabel: 'Hours after the event', yLabel: 'Assets down', xMin: 0, xMax: horizon, title: 'Assets down over time',
-    xFormat: (v) => `${hoursFmt.format(v)}`, yFormat: (v) => fmtInt(v),
+    xFormat: (v) => `${hoursFmt.format(v)}`, yFormat: (v) => fmtInt(v), yInteger: true,
   });
 
   const slider = h('input', {
@@ -215,7 +218,10 @@ function scenarioResults(container, run, mapApi) {
   }
   slider.addEventListener('input', () => at(Number(slider.value)));
 
+  const hazard = r.hazard && r.hazard.intensity_measure ? r.hazard : null;
+  if (!hazard) mapApi.setHazard([]);
   replace(container,
+    hazard ? hazardSection(hazard, run.request?.hazard, mapApi, figure) : null,
     h('h2', { class: 'section-title' }, 'Impact'),
     h('dl', { class: 'figures', id: 'scenario-figures' },
       figure('Assets damaged', fmtInt(imp.assets_damaged), 'fig-damaged'),
@@ -245,6 +251,7 @@ function scenarioResults(container, run, mapApi) {
   container.querySelector('#by-service tbody').replaceWith(byServiceBody);
   at(0);
   const pts = [...lines.keys()].map((id) => places[id]).filter(Boolean).map((p) => [p.lon, p.lat]);
+  if (hazard) pts.push(...ringPoints(hazardRings(hazard).rings));
   mapApi.fit(pts);
   container.hidden = false;
   container.scrollIntoView({ block: 'start' });
@@ -266,6 +273,7 @@ function scenarioPanel(mapApi) {
   const runBtn = h('button', { type: 'submit', class: 'btn', id: 'scenario-run' }, 'Run scenario');
   const results = h('div', { class: 'results-block', id: 'scenario-results', hidden: true });
   const tracker = runTracker('scenario', (run) => scenarioResults(results, run, mapApi));
+  const hazard = hazardForm(mapApi);
 
   function renderPicked() {
     replace(pickedList, [...picked.values()].map((a) => h('li', { class: 'chip' },
@@ -281,7 +289,8 @@ function scenarioPanel(mapApi) {
   clearBtn.addEventListener('click', () => mapApi.clearFootprint());
 
   const form = h('form', { class: 'analysis-form', id: 'scenario-form', novalidate: true },
-    h('p', { class: 'small muted' }, 'Draw the area hit and/or pick the assets lost, then run: the cascade follows dependencies and network links over the horizon.'),
+    h('p', { class: 'small muted' }, 'Place a hazard, draw the area hit and/or pick the assets lost, then run: the cascade follows dependencies and network links over the horizon.'),
+    hazard.element,
     h('fieldset', { class: 'field-group' }, h('legend', { class: 'field-label' }, 'Footprint'),
       h('div', { class: 'button-row' }, drawBtn, closeBtn, clearBtn), drawStatus,
       h('p', { class: 'field-hint' }, 'Click the map to add vertices; double-click, press Enter or “Close polygon” to finish; Escape cancels.')),
@@ -301,8 +310,16 @@ function scenarioPanel(mapApi) {
       assets: [...picked.keys()],
     };
     if (footprint) request.footprint = footprint;
-    if (!footprint && !picked.size) {
-      toast('Draw a footprint or pick at least one asset first.', 'error');
+    const problem = hazard.error();
+    if (problem) {
+      toast(problem, 'error');
+      form.querySelector('#hazard-lat')?.focus();
+      return;
+    }
+    const hz = hazard.request();
+    if (hz) Object.assign(request, hz);
+    if (!footprint && !picked.size && !hz) {
+      toast('Place a hazard, draw a footprint or pick at least one asset first.', 'error');
       return;
     }
     results.hidden = true;
@@ -323,7 +340,12 @@ function scenarioPanel(mapApi) {
         ? `Drawing: ${vertices} vertices. Double-click or “Close polygon” to finish.`
         : closed ? `Footprint drawn (${vertices} vertices).` : 'No footprint.';
     },
-    show: (run) => scenarioResults(results, run, mapApi),
+    onPlace: (p) => hazard.onPlace(p),
+    onPlacing: (on) => hazard.onPlacing(on),
+    show(run) {
+      hazard.load(run.request?.hazard);
+      scenarioResults(results, run, mapApi);
+    },
   };
 }
 
@@ -481,9 +503,12 @@ export async function showAnalysis(root) {
   const mapApi = await createAnalysisMap(mapEl, {
     onPick: (a) => scenario?.onPick(a),
     onDrawing: (s) => scenario?.onDrawing(s),
+    onPlace: (p) => scenario?.onPlace(p),
+    onPlacing: (on) => scenario?.onPlacing(on),
   });
   scenario = scenarioPanel(mapApi);
   const criticality = criticalityPanel(mapApi);
+  const risk = riskPanel(mapApi);
   let t = null;
   const runs = runsPanel(async (id) => {
     try {
@@ -494,6 +519,9 @@ export async function showAnalysis(root) {
       } else if (run.kind === 'criticality') {
         t.select(1);
         criticality.show(run);
+      } else if (run.kind === 'risk') {
+        t.select(2);
+        risk.show(run);
       } else {
         toast(`Runs of kind ${run.kind} are shown by the API: GET /api/v1/analysis/runs/${run.id}`);
       }
@@ -502,9 +530,10 @@ export async function showAnalysis(root) {
     }
   });
   t = tabs([
-    { key: 'scenario', label: 'Scenario', element: scenario.element, onShow: () => mapApi.showImpact('scenario') },
-    { key: 'criticality', label: 'Criticality (N-1)', element: criticality.element, onShow: () => mapApi.showImpact('criticality') },
-    { key: 'runs', label: 'Past runs', element: runs.element, onShow: runs.refresh },
+    { key: 'scenario', label: 'Scenario', element: scenario.element, onShow: () => { mapApi.showImpact('scenario'); mapApi.showHazard(true); } },
+    { key: 'criticality', label: 'Criticality (N-1)', element: criticality.element, onShow: () => { mapApi.showImpact('criticality'); mapApi.showHazard(false); mapApi.stopPlacing(); } },
+    { key: 'risk', label: 'Risk', element: risk.element, onShow: () => { mapApi.showImpact('risk'); mapApi.showHazard(false); mapApi.stopPlacing(); } },
+    { key: 'runs', label: 'Past runs', element: runs.element, onShow: () => { runs.refresh(); mapApi.stopPlacing(); } },
   ]);
   replace(side, h('div', { class: 'panel-head' }, h('h1', { class: 'panel-title' }, 'Analysis')), t.list, t.panels);
   page = { mapApi };

@@ -1,6 +1,6 @@
 // A small SVG line or step chart with labelled axes, a marker line and a readable
 // summary for screen readers. Used for the impact timeline (assets down against
-// hours) and, later, exceedance curves (impact against annual frequency, log axes).
+// hours) and the exceedance curve of a risk study (impact against return period, log x).
 //
 //   const chart = lineChart({
 //     series: [{ points: [[0, 1], [8, 3]], step: true, label: 'Assets down' }],
@@ -32,11 +32,15 @@ export function ticks(lo, hi, count = 5) {
   return out;
 }
 
+/** Powers of ten in [lo, hi]; with 1-2-5 steps when the range spans three decades or fewer. */
 function logTicks(lo, hi) {
   const out = [];
+  const steps = Math.log10(hi / lo) <= 3 ? [1, 2, 5] : [1];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e += 1) {
-    const v = 10 ** e;
-    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    for (const m of steps) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
   }
   return out.length ? out : [lo, hi];
 }
@@ -48,7 +52,9 @@ const defaultFormat = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !==
 /**
  * options: series [{points: [[x, y]], step?: bool, label?, className?}], xLabel, yLabel,
  * title, width (viewBox units, default 560), height (default 240), xMin/xMax/yMin/yMax,
- * xLog/yLog (bool), xFormat/yFormat (value → text).
+ * xLog/yLog (bool), xFormat/yFormat (value → text), dots [{x, y, hollow?, label?}]
+ * (marked points, e.g. return periods; hollow ones drawn as rings), yInteger (whole-number
+ * ticks only, for counts).
  * Returns {element, setMarker(x | null)}.
  */
 export function lineChart(options) {
@@ -67,7 +73,8 @@ export function lineChart(options) {
   if (!options.yLog && options.yMax === undefined) {
     // Up to the next round tick above the data, so the line never touches the top.
     const t = ticks(yMin, yMax * 1.05);
-    const step = t.length > 1 ? t[1] - t[0] : yMax;
+    let step = t.length > 1 ? t[1] - t[0] : yMax;
+    if (options.yInteger) step = Math.max(1, Math.round(step));
     yMax = Math.ceil((yMax * 1.05) / step) * step;
   }
 
@@ -90,7 +97,8 @@ export function lineChart(options) {
   // Grid and axes.
   const grid = svg('g', { class: 'chart-grid' });
   const axes = svg('g', { class: 'chart-axes' });
-  for (const v of options.yLog ? logTicks(yMin, yMax) : ticks(yMin, yMax)) {
+  const yTicks = options.yLog ? logTicks(yMin, yMax) : ticks(yMin, yMax).filter((v) => !options.yInteger || Number.isInteger(v));
+  for (const v of yTicks) {
     grid.append(svg('line', { x1: pad.left, x2: W - pad.right, y1: Y(v), y2: Y(v) }));
     axes.append(svg('text', { x: pad.left - 6, y: Y(v), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, yFormat(v)));
   }
@@ -117,6 +125,12 @@ export function lineChart(options) {
     }
     root.append(svg('path', { d, class: `chart-line ${s.className || `chart-line-${i}`}`, fill: 'none' }));
   });
+
+  for (const d of options.dots || []) {
+    const dot = svg('circle', { cx: X(d.x), cy: Y(d.y), r: 4, class: `chart-dot${d.hollow ? ' chart-dot-hollow' : ''}` });
+    if (d.label) dot.append(svg('title', {}, d.label));
+    root.append(dot);
+  }
 
   const marker = svg('line', { class: 'chart-marker', y1: pad.top, y2: H - pad.bottom, visibility: 'hidden' });
   root.append(marker);
