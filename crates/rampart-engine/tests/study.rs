@@ -154,5 +154,10 @@ fn requests_name_the_field_at_fault() {
     for (req, want) in cases {
         assert_eq!(study(&g, req).unwrap_err(), want);
     }
-    assert!(study(&g, json!({"kind": "forecast"})).unwrap_err().starts_with("unknown variant `forecast`"));
+    assert!(study(&g, json!({"kind": "forecast"})).unwrap_err().starts_with("kind: unknown variant `forecast`"));
+    assert_eq!(study(&g, json!({"kind": "scenario", "horizon": 3})).unwrap_err().split(',').next(), Some("horizon: unknown field `horizon`"));
+    let wrong_type = study(&g, json!({"kind": "scenario", "assets": ["sub"], "rules": {"dependencies": "yes"}})).unwrap_err();
+    assert!(wrong_type.starts_with("rules.dependencies: invalid type: string \"yes\", expected a boolean"), "{wrong_type}");
+    let nested = study(&g, json!({"kind": "scenario", "hazard": {"kind": "blast", "lon": "east", "lat": 50}})).unwrap_err();
+    assert!(nested.starts_with("hazard.lon: invalid type"), "{nested}");
 }

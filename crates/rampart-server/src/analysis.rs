@@ -185,41 +185,9 @@ async fn visible_run(state: &AppState, p: &Principal, id: &str) -> ApiResult<Run
     }
 }
 
-/// The field a request error is about. The engine reads the request with serde, which
-/// names unknown and missing fields in its message but not fields of the wrong type:
-/// those are found by leaving each field out in turn.
-fn field_at_fault(body: &Value, field: &str, message: &str) -> String {
-    if !field.is_empty() {
-        return field.to_string();
-    }
-    let Some(obj) = body.as_object() else { return String::new() };
-    if !obj.get("kind").is_some_and(Value::is_string) || message.starts_with("unknown variant") {
-        return "kind".into();
-    }
-    for marker in ["unknown field `", "missing field `"] {
-        if let Some(rest) = message.split(marker).nth(1) {
-            if let Some(name) = rest.split('`').next() {
-                return name.to_string();
-            }
-        }
-    }
-    for key in obj.keys().filter(|k| k.as_str() != "kind") {
-        let mut without = obj.clone();
-        without.remove(key);
-        match Request::from_json(&Value::Object(without)) {
-            Err(StudyError::Invalid { message: m, .. }) if m == message => {}
-            _ => return key.clone(),
-        }
-    }
-    String::new()
-}
-
-fn bad_request(body: &Value, e: StudyError) -> ApiError {
+fn bad_request(e: StudyError) -> ApiError {
     match e {
-        StudyError::Invalid { field, message } => {
-            let field = field_at_fault(body, &field, &message);
-            ApiError::BadFields(Invalid::one(field, message))
-        }
+        StudyError::Invalid { field, message } => ApiError::BadFields(Invalid::one(field, message)),
         other => ApiError::BadRequest(other.to_string()),
     }
 }
@@ -263,7 +231,7 @@ pub async fn create_run(
     if !p.can_run_analyses() {
         return Err(ApiError::Forbidden("only administrators and analysts run analyses".into()));
     }
-    let request = Request::from_json(&body).map_err(|e| bad_request(&body, e))?;
+    let request = Request::from_json(&body).map_err(bad_request)?;
     check_named_assets(&state, &p, &body).await?;
     let id = hex::encode(rand::random::<[u8; 16]>());
     let text = body.to_string();

@@ -39,7 +39,7 @@ pub struct PlumeLevel {
 
 /// A hazard of a scenario.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum HazardSpec {
     /// A charge at a point: `kg_tnt`, or a threat `item` (pipe_bomb … semi_trailer).
     Blast {

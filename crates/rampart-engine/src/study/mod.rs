@@ -52,7 +52,7 @@ impl From<RuleSet> for Rules {
 
 /// What to study.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     /// What happens if the assets in a footprint, or the assets named, are lost.
     Scenario {
@@ -208,7 +208,27 @@ fn invalid(field: &str, message: impl Into<String>) -> StudyError {
 impl Request {
     /// Reads a request, naming the field at fault.
     pub fn from_json(v: &Value) -> Result<Request, StudyError> {
-        let r: Request = serde_json::from_value(v.clone()).map_err(|e| invalid("", e.to_string()))?;
+        let r: Request = serde_path_to_error::deserialize(externally_tagged(v)).map_err(|e| {
+            // The path runs through the variant names that `externally_tagged` added.
+            let mut path: Vec<String> = e.path().iter().map(|s| s.to_string()).collect();
+            if !path.is_empty() {
+                path.remove(0);
+            }
+            if path.len() > 1 && path[0] == "hazard" {
+                path.remove(1);
+            }
+            let message = e.inner().to_string();
+            // Unknown and missing fields are named in serde's message, not its path.
+            let named = ["unknown field `", "missing field `"].iter().find_map(|m| message.split(m).nth(1)?.split('`').next().map(str::to_string));
+            if let Some(f) = named.filter(|f| path.last() != Some(f)) {
+                path.push(f);
+            }
+            let mut field = path.join(".");
+            if field.is_empty() && (message.starts_with("unknown variant") || message.contains("kind")) {
+                field = "kind".into();
+            }
+            invalid(&field, message)
+        })?;
         match &r {
             Request::Scenario { horizon_h, .. } | Request::Criticality { horizon_h, .. } | Request::Risk { horizon_h, .. } if !(horizon_h.is_finite() && *horizon_h > 0.0 && *horizon_h <= 8760.0) => {
                 Err(invalid("horizon_h", format!("expected hours above 0 and at most 8760, found {horizon_h}")))
@@ -228,6 +248,33 @@ impl Request {
             Request::Connectivity { .. } => "connectivity",
         }
     }
+}
+
+/// `{"kind": "k", …}` → `{"k": {…}}`, here and for the `hazard` member, so that serde
+/// reads the variant directly and its errors keep the path to the field.
+fn externally_tagged(v: &Value) -> Value {
+    fn retag(v: &Value) -> Value {
+        match v.as_object() {
+            Some(o) => {
+                let mut rest = o.clone();
+                match rest.remove("kind") {
+                    Some(Value::String(k)) => json!({ k: rest }),
+                    Some(other) => json!({ other.to_string(): rest }),
+                    None => json!({ "": rest }),
+                }
+            }
+            None => v.clone(),
+        }
+    }
+    let mut out = retag(v);
+    if let Some(inner) = out.as_object_mut().and_then(|o| o.values_mut().next()).and_then(Value::as_object_mut) {
+        if let Some(h) = inner.get_mut("hazard") {
+            if h.is_object() {
+                *h = retag(h);
+            }
+        }
+    }
+    out
 }
 
 fn ring(v: &Value, field: &str) -> Result<LineString<f64>, StudyError> {
