@@ -1,7 +1,9 @@
 // Browser test of the analysis page (#/analysis) against a running server, in the
 // system Chromium: an analyst draws a footprint around a supplier of RAMPART_ASSET_ID,
 // runs the scenario, reads the figures and the timeline, replays it with the time
-// slider, then runs the N-1 criticality of the assets in view.
+// slider, runs the N-1 criticality of the assets in view, places an explosion on the
+// supplier (rings, exposure figures, cascade), and runs a synthetic risk study
+// (return-period table, exceedance chart, top assets, event table as CSV).
 //
 //   RAMPART_URL=http://127.0.0.1:8080 RAMPART_USER=admin RAMPART_PASSWORD=... \
 //   RAMPART_ASSET_ID=DE-SUB-000123 node --test analysis.test.mjs
@@ -11,7 +13,7 @@
 // Screenshots go to ./screenshots/ (and the scenario's, at 1280×800, to the file
 // named by RAMPART_DOCS_SHOT when set).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -90,7 +92,7 @@ before(async () => {
   const up = (await admin('GET', `/assets/${encodeURIComponent(ASSET_ID)}/upstream`)).body;
   const supplier = (up.assets || []).find((a) => a.country === asset.country && a.id !== ASSET_ID) || asset;
   const [lon, lat] = supplier.geometry.type === 'Point' ? supplier.geometry.coordinates : supplier.geometry.coordinates[0][0];
-  target = { id: supplier.id, lon, lat };
+  target = { id: supplier.id, lon, lat, country: supplier.country };
 
   profile = mkdtempSync(join(tmpdir(), 'rampart-chromium-analysis-'));
   context = await chromium.launchPersistentContext(profile, {
@@ -196,6 +198,118 @@ test('runs the N-1 criticality of the assets in view', STEP, async () => {
   assert.deepEqual(kinds, ['criticality', 'scenario']);
 });
 
+test('places an explosion on a supplier: rings on the map, exposure and cascade', STEP, async () => {
+  const before = await page.evaluate(() => document.body.dataset.scenarioDone);
+  await page.click('#tab-scenario');
+  await page.selectOption('#hazard-kind', 'blast');
+  assert.equal(await page.getAttribute('#hazard-place', 'aria-pressed'), 'true', 'choosing a hazard starts placing it');
+  await page.selectOption('#blast-item', 'lorry');
+  await page.evaluate(([lon, lat]) => window.rampartAnalysisMap.jumpTo({ center: [lon, lat], zoom: 14 }), [target.lon, target.lat]);
+  await mapIdle();
+  const c = await pixel(target.lon, target.lat);
+  await page.mouse.click(c.x, c.y);
+  assert.equal(await page.getAttribute('#hazard-place', 'aria-pressed'), 'false');
+  assert.ok(Math.abs(Number(await page.inputValue('#hazard-lat')) - target.lat) < 0.001, 'the click sets the latitude');
+  assert.ok(Math.abs(Number(await page.inputValue('#hazard-lon')) - target.lon) < 0.001, 'the click sets the longitude');
+  assert.match(await page.textContent('#hazard-place-status'), /^Placed at /);
+
+  await page.click('#scenario-run');
+  await page.waitForFunction((old) => document.body.dataset.scenarioDone && document.body.dataset.scenarioDone !== old, before, { timeout: 90_000 });
+  const runId = await page.evaluate(() => document.body.dataset.scenarioDone);
+  const run = await page.evaluate(async (id) => (await fetch(`api/v1/analysis/runs/${id}`)).json(), runId);
+  assert.equal(run.request.hazard.kind, 'blast');
+  assert.equal(run.request.hazard.item, 'lorry');
+  const hz = run.result.hazard;
+  assert.equal(hz.intensity_measure, 'overpressure_kpa');
+  assert.ok(hz.footprint.features.length >= 3, 'rings at several thresholds');
+  assert.ok(run.result.damaged.includes(target.id), `${target.id} is damaged by the charge placed on it`);
+
+  // The rings are drawn, graded and labelled; the figures are the server's.
+  const rings = await page.evaluate(async () => (await window.rampartAnalysisMap.getSource('hazard').getData()).features.map((f) => f.properties.color));
+  assert.equal(rings.length, hz.footprint.features.length);
+  assert.ok(new Set(rings).size >= 3, 'graded colours');
+  const labels = await page.$$eval('.hazard-label', (els) => els.filter((e) => getComputedStyle(e).visibility === 'visible').map((e) => e.textContent));
+  assert.ok(labels.length >= 2, `ring labels shown: ${labels}`);
+  assert.ok(labels.every((l) => / kPa · /.test(l)), `labels name the threshold: ${labels}`);
+  assert.equal(await page.textContent('#fig-exposed'), hz.assets_exposed.toLocaleString('en-GB'));
+  assert.equal(await page.textContent('#fig-hazard-occupancy'), hz.public_space_occupancy_exposed.toLocaleString('en-GB'));
+  assert.match(await page.textContent('#fig-peak-intensity'), / kPa$/);
+  assert.ok((await page.$$('#hazard-legend li')).length >= 3);
+  // Then the cascade, as for any scenario.
+  assert.equal(await page.textContent('#fig-down'), run.result.impact.assets_down.toLocaleString('en-GB'));
+  assert.ok(run.result.impact.assets_damaged >= 1);
+  assert.equal(await page.isVisible('#impact-chart svg'), true);
+  await shot('analysis-blast-desktop');
+
+  // Other tabs hide the hazard; the scenario tab shows it again.
+  await page.click('#tab-criticality');
+  assert.equal(await page.evaluate(() => window.rampartAnalysisMap.getLayoutProperty('hazard-fill', 'visibility')), 'none');
+  await page.click('#tab-scenario');
+  assert.equal(await page.evaluate(() => window.rampartAnalysisMap.getLayoutProperty('hazard-fill', 'visibility')), 'visible');
+});
+
+test('runs a synthetic risk study: return periods, exceedance chart, top assets, CSV', STEP, async () => {
+  await page.click('#tab-risk');
+  await page.selectOption('#risk-measure', 'flood_depth_m');
+  assert.equal(await page.inputValue('#risk-peak-min'), '0.5', 'peaks suited to flood depth');
+  assert.equal(await page.textContent('label[for="risk-peak-max"]'), 'Highest peak (m)');
+  await page.fill('#risk-events', '300');
+  await page.fill('#risk-seed', '3');
+  await page.fill('#risk-mc-seed', '11');
+  await page.click('#risk-run');
+  await page.waitForFunction(() => document.body.dataset.riskDone, null, { timeout: 90_000 });
+  const runId = await page.evaluate(() => document.body.dataset.riskDone);
+  const run = await page.evaluate(async (id) => (await fetch(`api/v1/analysis/runs/${id}`)).json(), runId);
+  assert.equal(run.status, 'done');
+  assert.deepEqual(run.request.event_set, { synthetic: { events: 300, seed: 3, peak_min: 0.5, peak_max: 4, annual_rate: 1 } });
+  assert.equal(run.request.monte_carlo_seed, 11);
+  const r = run.result;
+  assert.equal(r.mode, 'monte_carlo');
+
+  // The return-period table: 10 to 500 years, those beyond the curve marked.
+  const rows = await page.$$eval('#return-periods tbody tr', (trs) => trs.map((tr) => ({
+    period: tr.cells[0].firstChild.textContent, beyond: !!tr.querySelector('.tag'), impact: tr.cells[1].textContent,
+  })));
+  assert.deepEqual(rows.map((x) => x.period), ['10 years', '50 years', '100 years', '250 years', '500 years']);
+  assert.deepEqual(rows.map((x) => x.beyond), r.return_periods.map((p) => !p.within_curve));
+  assert.ok(rows.every((x) => x.impact.startsWith('€')));
+  assert.ok((await page.textContent('#fig-aai')).startsWith('€'));
+
+  // The exceedance curve: log x axis of return periods, the curve and a dot per period.
+  const labels = await page.$$eval('#exceedance-chart .chart-label', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(labels, ['Return period (years, log scale)', 'Impact (EUR)']);
+  assert.ok((await page.getAttribute('#exceedance-chart .chart-line', 'd')).length > 20);
+  assert.equal((await page.$$('#exceedance-chart .chart-dot')).length, 5);
+  const xTicks = await page.$$eval('#exceedance-chart .chart-axes text', (els) => els.map((e) => e.textContent));
+  assert.ok(xTicks.includes('10') && xTicks.includes('100'), `log ticks: ${xTicks}`);
+
+  // The top assets: listed, on the map, and a click brings one into view.
+  // The analyst reads one country: the server leaves the others' assets out.
+  assert.equal(run.request.top, 1000);
+  assert.ok(r.top_assets.length >= 1, 'some of the analyst\'s assets are among the top 1000');
+  assert.ok(r.top_assets.every((a) => a.country === target.country));
+  const top = await page.$$('#top-assets tbody tr:not([hidden])');
+  assert.equal(top.length, Math.min(20, r.top_assets.length));
+  const onMap = () => page.evaluate(async () => (await window.rampartAnalysisMap.getSource('impact').getData()).features.length);
+  assert.equal(await onMap(), Object.keys(r.places).length);
+  await page.click('#top-assets tbody tr:first-child .asset-link');
+  await mapIdle();
+  const first = r.places[r.top_assets[0].asset];
+  const centre = await page.evaluate(() => window.rampartAnalysisMap.getCenter().toArray());
+  assert.ok(Math.abs(centre[0] - first.lon) < 0.01 && Math.abs(centre[1] - first.lat) < 0.01, 'the map moves to the asset');
+
+  // The event table as CSV, built in the browser.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#event-table-csv')]);
+  assert.match(download.suggestedFilename(), /^risk-events-[0-9a-f]{8}\.csv$/);
+  const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'event_id,frequency,direct_impact,cascade_impact,total_impact');
+  assert.equal(lines.length, 301);
+  const e0 = r.event_table[0];
+  assert.equal(lines[1], [e0.event, e0.frequency, e0.impact, e0.cascade, e0.total].join(','));
+  await page.locator('#risk-results').scrollIntoViewIfNeeded();
+  await shot('analysis-risk-desktop');
+});
+
 test('the page fits a tablet in portrait', STEP, async () => {
   await page.click('#tab-scenario');
   await page.setViewportSize({ width: 768, height: 1024 });
@@ -204,5 +318,11 @@ test('the page fits a tablet in portrait', STEP, async () => {
   assert.ok(overflow <= 0, `no horizontal scrolling (overflow ${overflow}px)`);
   assert.equal(await page.isVisible('#analysis-map'), true);
   await shot('analysis-scenario-tablet');
+  await page.click('#tab-risk');
+  await page.waitForTimeout(300);
+  const riskOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(riskOverflow <= 0, `no horizontal scrolling on the Risk tab (overflow ${riskOverflow}px)`);
+  await page.evaluate(() => document.getElementById('exceedance-chart').scrollIntoView({ block: 'center' }));
+  await shot('analysis-risk-tablet');
   assert.deepEqual(pageErrors, []);
 });

@@ -16,6 +16,13 @@ const PEAKS = {
   overpressure_kpa: [5, 100],
   toxic_mg_m3: [5, 200],
 };
+/**
+ * Assets asked for by expected annual impact. The server cuts the list to `top` before
+ * it leaves out the assets the reader may not read, so a national analyst asks for many
+ * to see those of their country; the page lists SHOWN of them at first.
+ */
+const TOP = 1000;
+const SHOWN = 20;
 /** The server refuses larger request bodies by default (max_body_mb = 2). */
 const MAX_UPLOAD = 2 * 1024 * 1024 - 4096;
 
@@ -82,6 +89,11 @@ function riskResults(container, run, mapApi) {
         h('span', { class: 'dep-via-plain' }, `${classLabel(a.class)} · ${a.country}`)),
       h('td', { class: 'num', title: sig.format(a.eai) }, fmt(a.eai)));
   });
+  topRows.forEach((tr, i) => { tr.hidden = i >= SHOWN; });
+  const more = topRows.length > SHOWN ? h('button', {
+    type: 'button', class: 'btn btn-secondary btn-small', id: 'top-assets-more',
+    onclick: () => { for (const tr of topRows) tr.hidden = false; more.remove(); },
+  }, `Show all ${fmtInt(topRows.length)}`) : null;
   function topItems(focus) {
     return (r.top_assets || []).map((a) => ({ a, p: places[a.asset] })).filter((x) => x.p)
       .map(({ a, p }) => ({ id: a.asset, lon: p.lon, lat: p.lat, state: focus === undefined || focus === a.asset ? 'down' : 'affected' }));
@@ -103,7 +115,7 @@ function riskResults(container, run, mapApi) {
       r.cascades ? figure('Added by cascades', fmt(Math.max(0, r.aai - r.aai_direct)), 'fig-aai-cascade') : null,
       figure('Events', fmtInt(r.events), 'fig-events')),
     r.unassigned_assets ? h('p', { class: 'note' }, `${fmtInt(r.unassigned_assets)} assets have no centroid within 2° and are not exposed.`) : null,
-    r.withheld ? h('p', { class: 'note' }, `${fmtInt(r.withheld)} assets outside what you may read are not listed; the figures include them.`) : null,
+    r.withheld ? h('p', { class: 'note', id: 'risk-withheld' }, `${fmtInt(r.withheld)} of the assets with the largest expected annual impact lie outside what you may read and are not listed; the figures include them.`) : null,
     table(`Impact by return period (${unit})`, [['Return period'], ['Impact', true]],
       rps.map((p) => h('tr', { class: p.within_curve ? null : 'beyond' },
         h('td', { class: 'rp' }, `${fmtInt(p.return_period)} years`,
@@ -120,7 +132,8 @@ function riskResults(container, run, mapApi) {
       h('figcaption', { class: 'small muted' }, 'The impact exceeded once per return period; dots mark the periods in the table (rings: beyond the curve).')),
     topRows.length
       ? table('Assets with the largest expected annual impact (direct)', [['#', true], ['Asset, class and country'], [`Per year`, true]], topRows, 'top-assets')
-      : h('p', { class: 'muted small' }, 'No asset is damaged by any event.'),
+      : h('p', { class: 'muted small' }, r.withheld ? 'No asset you may read is among those with the largest expected annual impact.' : 'No asset is damaged by any event.'),
+    more,
     h('p', null, h('a', {
       href: csvUrl, download: `risk-events-${run.id.slice(0, 8)}.csv`, id: 'event-table-csv', class: 'btn btn-secondary btn-small',
     }, `Download the event table (CSV, ${fmtInt((r.event_table || []).length)} events)`)));
@@ -172,7 +185,6 @@ export function riskPanel(mapApi) {
   const threshold = num({ id: 'risk-threshold', min: '0', max: '1', step: '0.05', value: '0.5' });
   const cascadeBox = h('div', { class: 'form-row', id: 'risk-cascade-options', hidden: true },
     field('risk-horizon', 'Cascade horizon (hours)', horizon), field('risk-threshold', 'Damage threshold (0–1)', threshold));
-  const top = num({ id: 'risk-top', min: '1', max: '1000', step: '1', value: '20' });
 
   function setPeaks() {
     const m = measureOf(measure.value);
@@ -198,9 +210,7 @@ export function riskPanel(mapApi) {
     field('risk-measure', 'Intensity measure', measure),
     h('fieldset', { class: 'field-group' }, h('legend', { class: 'field-label' }, 'Event set'), source, synthetic, filesBox),
     h('fieldset', { class: 'field-group' }, h('legend', { class: 'field-label' }, 'Value at risk'), value),
-    h('div', { class: 'form-row' },
-      field('risk-mc-seed', 'Monte Carlo seed (optional)', mcSeed),
-      field('risk-top', 'Assets listed', top)),
+    field('risk-mc-seed', 'Monte Carlo seed (optional)', mcSeed, 'With a seed, damage is sampled per event (reproducibly); without, mean damage.'),
     h('fieldset', { class: 'field-group' }, h('legend', { class: 'field-label' }, 'Options'),
       h('label', { class: 'check' }, fragility, ' Damage from fragility curves (instead of impact functions)'),
       h('label', { class: 'check' }, cascades, ' Cascades: each event’s damaged assets start a cascade'),
@@ -240,7 +250,7 @@ export function riskPanel(mapApi) {
       value: form.querySelector('input[name="risk-value"]:checked').value,
       fragility: fragility.checked,
       cascades: cascades.checked,
-      top: Math.round(Number(top.value) || 20),
+      top: TOP,
     };
     if (mcSeed.value !== '') request.monte_carlo_seed = Math.round(Number(mcSeed.value));
     if (cascades.checked) {
