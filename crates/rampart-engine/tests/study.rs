@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{asset, dep, graph};
+use common::{asset, dep, graph, link};
 use rampart_engine::hazard::blast::{self, Burst, Charge};
 use rampart_engine::hazard::events::EventSet;
 use rampart_engine::hazard::geodesy::haversine_m;
@@ -160,4 +160,35 @@ fn requests_name_the_field_at_fault() {
     assert!(wrong_type.starts_with("rules.dependencies: invalid type: string \"yes\", expected a boolean"), "{wrong_type}");
     let nested = study(&g, json!({"kind": "scenario", "hazard": {"kind": "blast", "lon": "east", "lat": 50}})).unwrap_err();
     assert!(nested.starts_with("hazard.lon: invalid type"), "{nested}");
+}
+
+/// p1 – a – b – c – p2 in a line (10 km links), a spur b – d; p1 and p2 are sources.
+fn feeder() -> Graph {
+    let assets: Vec<_> = ["p1", "a", "b", "c", "p2", "d"]
+        .iter()
+        .map(|id| {
+            let extra = if id.starts_with('p') { json!({"attributes": {"source": "grid"}}) } else { json!({}) };
+            asset(id, "DE", "electricity", 10, 100.0, extra)
+        })
+        .collect();
+    let links = [link("grid", "p1", "a"), link("grid", "a", "b"), link("grid", "b", "c"), link("grid", "c", "p2"), link("grid", "b", "d")];
+    graph(&assets, &[], &links)
+}
+
+#[test]
+fn connectivity_loss_metrics_follow_openquake_by_hand() {
+    let g = feeder();
+    let r = study(&g, json!({"kind": "scenario", "assets": ["a"]})).unwrap();
+    let m = &r["connectivity_loss"][0];
+    assert_eq!((m["network"].as_str(), m["assets"].as_u64(), m["out_of_action"].as_u64()), (Some("grid"), Some(6), Some(1)));
+    // Σ 1/d over pairs (in links): 109/12 before, 13/3 after losing a (p1 is isolated).
+    let el = m["efficiency_loss"].as_f64().unwrap();
+    assert!((el - (1.0 - (13.0 / 3.0) / (109.0 / 12.0))).abs() < 1e-12, "{el}");
+    // Demand a, b, c, d each reached 2 sources; after: 0, 1, 1, 1.
+    assert_eq!(m["partial_connectivity_loss"], 0.625);
+    // WS = NS · Σ 1/d: a 8/3 → 0, b 2 → 1/2, c 8/3 → 1, d 4/3 → 1/3.
+    let wcl = m["weighted_connectivity_loss"].as_f64().unwrap();
+    assert!((wcl - (1.0 + 0.75 + 0.625 + 0.75) / 4.0).abs() < 1e-12, "{wcl}");
+    // Three of the four demand assets are still served.
+    assert_eq!(m["complete_connectivity_loss"], 0.25);
 }

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::AtomicBool;
 
 pub mod hazard;
+mod metrics;
 pub mod risk;
 
 pub use hazard::{HazardSpec, Vulnerability};
@@ -380,7 +381,13 @@ pub fn run(g: &Graph, req: &Request, progress: &(dyn Fn(f64) + Sync), cancel: &A
             let changes = cascade.run(&damage, *horizon_h).to_vec();
             progress(1.0);
             let i = impact(g, &changes, *horizon_h);
-            Ok(json!({ "kind": "scenario", "damaged": damaged.iter().map(|&n| g.id(n)).collect::<Vec<_>>(), "hazard": exposure, "impact": i }))
+            Ok(json!({
+                "kind": "scenario",
+                "damaged": damaged.iter().map(|&n| g.id(n)).collect::<Vec<_>>(),
+                "hazard": exposure,
+                "impact": i,
+                "connectivity_loss": metrics::connectivity_losses(g, &changes),
+            }))
         }
         Request::Criticality { horizon_h, top, pair_candidates, rules, assets } => {
             let study = Study { rules: (*rules).into(), horizon_h: *horizon_h, pair_candidates: *pair_candidates };
