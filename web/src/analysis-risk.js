@@ -51,6 +51,26 @@ export function eventTableCsv(rows) {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The engine reads the curve by linear interpolation in return period; on a log axis
+ * that is a curve, so long segments get points in between (the dots then lie on it).
+ */
+function densify(curve) {
+  const out = [];
+  curve.forEach(([x, y], i) => {
+    if (i > 0) {
+      const [x0, y0] = curve[i - 1];
+      const steps = Math.min(40, Math.floor(Math.log(x / x0) / Math.log(1.05)));
+      for (let k = 1; k < steps; k += 1) {
+        const xi = x0 * (x / x0) ** (k / steps);
+        out.push([xi, y0 + ((y - y0) * (xi - x0)) / (x - x0)]);
+      }
+    }
+    out.push([x, y]);
+  });
+  return out;
+}
+
 let csvUrl = null;
 
 function riskResults(container, run, mapApi) {
@@ -62,17 +82,19 @@ function riskResults(container, run, mapApi) {
   const rps = r.return_periods || [];
   const curve = (r.exceedance || []).filter(([rp]) => rp > 0).sort((a, b) => a[0] - b[0]);
   const longest = curve.length ? curve.at(-1)[0] : 0;
+  const drawn = densify(curve);
 
   const xMin = Math.min(curve[0]?.[0] ?? 1, 1);
   const xMax = Math.max(longest, ...rps.map((p) => p.return_period), 10);
   const chart = lineChart({
-    series: [{ points: curve, label: 'Impact exceeded', className: 'chart-line-risk' }],
+    series: [{ points: drawn, label: 'Impact exceeded', className: 'chart-line-risk' }],
     dots: rps.map((p) => ({
       x: p.return_period, y: p.impact, hollow: !p.within_curve,
       label: `${fmtInt(p.return_period)} years: ${fmt(p.impact)}${p.within_curve ? '' : ' (beyond the curve)'}`,
     })),
     xLabel: 'Return period (years, log scale)', yLabel: people ? 'People' : 'Impact (EUR)', title: 'Exceedance curve',
     xLog: true, xMin, xMax, yMin: 0,
+    summary: `${fmtInt(curve.length)} events; ${rps.map((p) => `${fmtInt(p.return_period)} years: ${fmt(p.impact)}${p.within_curve ? '' : ' (beyond the curve)'}`).join(', ')}`,
     xFormat: (v) => fmtInt(v), yFormat: (v) => fmt(v),
   });
 

@@ -54,7 +54,7 @@ const defaultFormat = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !==
  * title, width (viewBox units, default 560), height (default 240), xMin/xMax/yMin/yMax,
  * xLog/yLog (bool), xFormat/yFormat (value → text), dots [{x, y, hollow?, label?}]
  * (marked points, e.g. return periods; hollow ones drawn as rings), yInteger (whole-number
- * ticks only, for counts).
+ * ticks only, for counts), summary (the text read out instead of every point).
  * Returns {element, setMarker(x | null)}.
  */
 export function lineChart(options) {
@@ -91,7 +91,7 @@ export function lineChart(options) {
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-labelledby': titleId, preserveAspectRatio: 'xMidYMid meet',
   });
-  const summary = options.series.map((s) => `${s.label || 'series'}: ${s.points.map(([x, y]) => `${xFormat(x)} → ${yFormat(y)}`).join(', ')}`).join('; ');
+  const summary = options.summary ?? options.series.map((s) => `${s.label || 'series'}: ${s.points.map(([x, y]) => `${xFormat(x)} → ${yFormat(y)}`).join(', ')}`).join('; ');
   root.append(svg('title', { id: titleId }, `${options.title || ''}${options.title ? '. ' : ''}${options.yLabel} against ${options.xLabel}. ${summary}`));
 
   // Grid and axes.
