@@ -19,7 +19,8 @@
 //! the parts actually cut off are walked in full. When assets come back, a search from
 //! them reconnects what they join to a served part.
 
-use crate::graph::{Graph, Node, NetworkMask};
+use crate::graph::{Graph, NetworkMask, Node};
+use crate::single::SingleFailures;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -117,6 +118,9 @@ fn key(t: f64) -> u64 {
 pub struct Cascade<'g> {
     g: &'g Graph,
     rules: Rules,
+    single: Option<&'g SingleFailures>,
+    /// Networks in which an asset changed state during this run.
+    net_touched: NetworkMask,
     run: u32,
     node_run: Vec<u32>,
     damaged: Vec<bool>,
@@ -136,7 +140,9 @@ pub struct Cascade<'g> {
     search: u32,
     seen: Vec<u32>,
     confirmed: Vec<u32>,
-    heap: BinaryHeap<Reverse<(u64, u64, Event)>>,
+    /// Events by time, then kind and subject (so that simultaneous events are taken in
+    /// an order that does not depend on how they were found), then arrival.
+    heap: BinaryHeap<Reverse<(u64, Event, u64)>>,
     seq: u64,
     dirty: Vec<Node>,
     check: Vec<Node>,
@@ -152,6 +158,8 @@ impl<'g> Cascade<'g> {
         Cascade {
             g,
             rules,
+            single: None,
+            net_touched: 0,
             run: 0,
             node_run: vec![0; n],
             damaged: vec![false; n],
@@ -180,6 +188,12 @@ impl<'g> Cascade<'g> {
             visited: Vec::new(),
             changes: Vec::new(),
         }
+    }
+
+    /// A workspace that takes the first failure in each network from precomputed
+    /// dominator trees instead of searching (the N-1 study's case).
+    pub fn with_single_failures(g: &'g Graph, rules: Rules, single: &'g SingleFailures) -> Cascade<'g> {
+        Cascade { single: Some(single), ..Cascade::new(g, rules) }
     }
 
     pub fn graph(&self) -> &'g Graph {
@@ -212,7 +226,7 @@ impl<'g> Cascade<'g> {
 
     fn push(&mut self, t: f64, e: Event) {
         self.seq += 1;
-        self.heap.push(Reverse((key(t), self.seq, e)));
+        self.heap.push(Reverse((key(t), e, self.seq)));
     }
 
     /// Runs a scenario up to `horizon_h` hours and returns every change of delivering
@@ -226,6 +240,7 @@ impl<'g> Cascade<'g> {
         }
         self.heap.clear();
         self.changes.clear();
+        self.net_touched = 0;
         for d in damage {
             if (d.node as usize) < self.g.len() {
                 self.push(d.at_h, Event::Damage(d.node));
@@ -242,7 +257,7 @@ impl<'g> Cascade<'g> {
             if t > horizon_h {
                 break;
             }
-            while let Some(Reverse((k2, _, e))) = self.heap.peek().copied() {
+            while let Some(Reverse((k2, e, _))) = self.heap.peek().copied() {
                 if k2 != k {
                     break;
                 }
@@ -287,12 +302,19 @@ impl<'g> Cascade<'g> {
         self.failed[u] = true;
         let owner = self.g.group_owner[u];
         self.touch(owner);
-        self.failed_groups[owner as usize] += 1;
-        if self.operational[owner as usize] && !self.damaged[owner as usize] {
+        if self.first_reason(owner) {
             self.root[owner as usize] = self.group_root[u];
             self.cause[owner as usize] = Cause::Dependency { service: self.g.group_service[u] }.pack();
         }
+        self.failed_groups[owner as usize] += 1;
         self.dirty.push(owner);
+    }
+
+    /// Whether an asset has no reason yet to stop: the first reason found names the
+    /// cause (connectivity is settled before dependencies within an instant).
+    fn first_reason(&self, i: Node) -> bool {
+        let u = i as usize;
+        !self.damaged[u] && self.failed_groups[u] == 0 && self.lost[u] == 0
     }
 
     /// Brings every consequence at time `t` to rest.
@@ -389,6 +411,10 @@ impl<'g> Cascade<'g> {
             if !changed.iter().any(|&i| g.needs_source[i as usize] & b != 0) {
                 continue;
             }
+            if self.first_failure(&changed, bit) {
+                continue;
+            }
+            self.net_touched |= b;
             let round = self.next_search();
             // Assets coming back count as cut off until a search reaches them from a
             // served part, so that searches below never pass through them unchecked.
@@ -435,6 +461,39 @@ impl<'g> Cascade<'g> {
                 }
             }
         }
+    }
+
+    /// The first change in network `bit` during a run, when it is one asset stopping:
+    /// what it cuts off is its dominator subtree. Returns whether it was handled.
+    fn first_failure(&mut self, changed: &[Node], bit: u8) -> bool {
+        let b: NetworkMask = 1 << bit;
+        let Some(single) = self.single else { return false };
+        if self.net_touched & b != 0 {
+            return false;
+        }
+        let mut members = changed.iter().filter(|&&i| self.g.needs_source[i as usize] & b != 0);
+        let (Some(&x), None) = (members.next(), members.next()) else { return false };
+        if self.operational[x as usize] {
+            return false;
+        }
+        let Some(cut) = single.cut_off(bit, x) else { return false };
+        self.net_touched |= b;
+        let root = self.root[x as usize];
+        for &w in &cut[1..] {
+            self.touch(w);
+            self.cut_off(w, bit, root);
+        }
+        true
+    }
+
+    /// Marks a (touched) asset cut off from the sources of network `bit`.
+    fn cut_off(&mut self, x: Node, bit: u8, root: Node) {
+        if self.first_reason(x) {
+            self.root[x as usize] = root;
+            self.cause[x as usize] = Cause::Connectivity { network: bit }.pack();
+        }
+        self.lost[x as usize] |= 1 << bit;
+        self.check.push(x);
     }
 
     fn is_served(&self, y: Node, b: NetworkMask) -> bool {
@@ -485,10 +544,7 @@ impl<'g> Cascade<'g> {
         } else {
             for k in 0..self.visited.len() {
                 let x = self.visited[k];
-                self.lost[x as usize] |= b;
-                self.root[x as usize] = root;
-                self.cause[x as usize] = Cause::Connectivity { network: bit }.pack();
-                self.check.push(x);
+                self.cut_off(x, bit, root);
             }
         }
     }

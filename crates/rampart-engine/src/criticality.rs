@@ -4,11 +4,14 @@
 //! Every asset is taken out at time 0 and comes back after its restoration time (when
 //! the study restores); the cascade runs to the horizon and is scored by person-hours
 //! without service, then economic loss. Runs are independent, so they spread over all
-//! cores, each thread with its own cascade workspace.
+//! cores, each thread with its own cascade workspace. What each asset's loss cuts off
+//! from the sources of its networks comes from their dominator trees, built once
+//! ([`SingleFailures`]), not from a search per asset.
 
 use crate::cascade::{Cascade, Damage, Rules};
 use crate::graph::{Graph, Node};
 use crate::impact::{summarise, Summary};
+use crate::single::SingleFailures;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Member states an asset must affect to be of particular European significance
@@ -83,7 +86,8 @@ pub fn single_losses(
             &all
         }
     };
-    let mut ranked: Vec<Ranked> = runs(g, study.rules, nodes.len(), done, cancel, |cascade, k| {
+    let single = SingleFailures::new(g);
+    let mut ranked: Vec<Ranked> = runs(g, study.rules, Some(&single), nodes.len(), done, cancel, |cascade, k| {
         let node = nodes[k];
         let changes = cascade.run(&[Damage::now(node)], study.horizon_h);
         let summary = summarise(g, changes, study.horizon_h);
@@ -103,7 +107,7 @@ pub fn single_losses(
 pub fn worst_pairs(g: &Graph, study: &Study, ranked: &[Ranked]) -> Vec<Pair> {
     let top: Vec<&Ranked> = ranked.iter().take(study.pair_candidates).collect();
     let pairs: Vec<(usize, usize)> = (0..top.len()).flat_map(|i| (i + 1..top.len()).map(move |j| (i, j))).collect();
-    let mut out: Vec<Pair> = runs(g, study.rules, pairs.len(), &|_| {}, &AtomicBool::new(false), |cascade, k| {
+    let mut out: Vec<Pair> = runs(g, study.rules, None, pairs.len(), &|_| {}, &AtomicBool::new(false), |cascade, k| {
         let (a, b) = (top[pairs[k].0], top[pairs[k].1]);
         let changes = cascade.run(&[Damage::now(a.node), Damage::now(b.node)], study.horizon_h);
         let summary = summarise(g, changes, study.horizon_h);
@@ -116,13 +120,14 @@ pub fn worst_pairs(g: &Graph, study: &Study, ranked: &[Ranked]) -> Vec<Pair> {
 
 /// Runs `count` cascades on every core, each thread with one workspace, taking work in
 /// chunks from a shared cursor. Results come back in index order.
-pub(crate) fn runs<T: Send>(
-    g: &Graph,
+pub(crate) fn runs<'g, T: Send>(
+    g: &'g Graph,
     rules: Rules,
+    single: Option<&'g SingleFailures>,
     count: usize,
     done: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
-    f: impl Fn(&mut Cascade, usize) -> T + Sync,
+    f: impl Fn(&mut Cascade<'g>, usize) -> T + Sync,
 ) -> Vec<T> {
     const CHUNK: usize = 64;
     let cursor = AtomicUsize::new(0);
@@ -132,7 +137,10 @@ pub(crate) fn runs<T: Send>(
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let mut cascade = Cascade::new(g, rules);
+                    let mut cascade = match single {
+                        Some(s) => Cascade::with_single_failures(g, rules, s),
+                        None => Cascade::new(g, rules),
+                    };
                     let mut out = Vec::new();
                     loop {
                         let start = cursor.fetch_add(CHUNK, Ordering::Relaxed);

@@ -14,6 +14,7 @@ pub mod iim;
 pub mod impact;
 pub mod motter_lai;
 pub mod percolation;
+pub mod single;
 pub mod study;
 
 pub use cascade::{Cascade, Cause, Change, Damage, Rules};

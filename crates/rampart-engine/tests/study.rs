@@ -68,7 +68,9 @@ fn a_car_bomb_next_to_the_substation_takes_it_out_and_spares_the_distant_hospita
     assert!(at > 500.0, "{at}");
     assert_eq!(r["hazard"]["assets_exposed"], 1);
     let rings = r["hazard"]["footprint"]["features"].as_array().unwrap();
-    assert!(rings.iter().any(|f| f["properties"]["label"] == "eardrum_rupture"), "{rings:?}");
+    let eardrum = rings.iter().find(|f| f["properties"]["label"] == "eardrum_rupture").unwrap();
+    assert_eq!(eardrum["properties"]["description"], "Eardrum rupture threshold");
+    assert_eq!(eardrum["properties"]["intensity"], 34.5);
 }
 
 const EVENTS: &str = "event_id,frequency\ne1,0.1\ne2,0.01\n";

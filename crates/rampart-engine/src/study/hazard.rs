@@ -130,10 +130,21 @@ impl HazardSpec {
                         blast::overpressure_kpa(&charge, r).unwrap_or(0.0)
                     })
                     .collect();
-                let rings = blast::rings(&charge, &blast::default_thresholds());
+                let thresholds = blast::default_thresholds();
+                let rings = blast::rings(&charge, &thresholds);
                 let fp = blast::footprint(*lon, *lat, &rings, 72);
-                let features: Vec<Value> =
-                    fp.zones().iter().flat_map(|z| z.area.0.iter().map(|p| feature(&z.label, z.intensity, p)).collect::<Vec<_>>()).collect();
+                let describe = |id: &str| thresholds.iter().find(|t| t.id == id).map_or("", |t| t.label.as_str());
+                let features: Vec<Value> = fp
+                    .zones()
+                    .iter()
+                    .flat_map(|z| {
+                        z.area.0.iter().map(|p| {
+                            let mut f = feature(&z.label, z.intensity, p);
+                            f["properties"]["description"] = json!(describe(&z.label));
+                            f
+                        })
+                    })
+                    .collect();
                 Ok(Exposed { measure: HazardKind::Overpressure, intensity, outline: json!({"type": "FeatureCollection", "features": features}) })
             }
             HazardSpec::Plume { lon, lat, rate_g_s, height_m, wind_speed_m_s, wind_from_deg, stability, levels } => {
