@@ -1,0 +1,1 @@
+//! Crowd egress: capacity and egress time of a venue under a chosen rule set.

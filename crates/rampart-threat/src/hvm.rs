@@ -1,0 +1,2 @@
+//! Hostile vehicle mitigation: vehicle approaches into a protected perimeter and the
+//! barrier rating each needs.

@@ -1,0 +1,1 @@
+//! Explosives precursors: screening under Regulation (EU) 2019/1148.
