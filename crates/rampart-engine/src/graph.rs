@@ -204,10 +204,14 @@ impl GraphBuilder {
 
     /// A dependency read at a place (a file and line) that errors name.
     pub fn add_dependency_at(&mut self, d: &Dependency, at: &dyn Fn() -> String) {
-        if !self.known(d.supplier.as_str(), d.dependent.as_str()) {
+        if self.known(d.supplier.as_str(), d.dependent.as_str()) {
+            self.push_dependency(d, at);
+        } else {
             self.waiting_deps.push((d.clone(), at()));
-            return;
         }
+    }
+
+    fn push_dependency(&mut self, d: &Dependency, at: &dyn Fn() -> String) {
         let (s, t) = (self.node(at, "supplier_id", d.supplier.as_str()), self.node(at, "dependent_id", d.dependent.as_str()));
         if let (Some(s), Some(t)) = (s, t) {
             let (k, n) = (d.k.min(u16::MAX as u32) as u16, d.n.min(u16::MAX as u32) as u16);
@@ -222,10 +226,14 @@ impl GraphBuilder {
 
     /// A link read at a place (a file and line) that errors name.
     pub fn add_link_at(&mut self, l: &NetworkLink, at: &dyn Fn() -> String) {
-        if !self.known(l.from.as_str(), l.to.as_str()) {
+        if self.known(l.from.as_str(), l.to.as_str()) {
+            self.push_link(l, at);
+        } else {
             self.waiting_links.push((l.clone(), at()));
-            return;
         }
+    }
+
+    fn push_link(&mut self, l: &NetworkLink, at: &dyn Fn() -> String) {
         let (a, b) = (self.node(at, "from_id", l.from.as_str()), self.node(at, "to_id", l.to.as_str()));
         if let (Some(a), Some(b)) = (a, b) {
             let net = Network::ALL.iter().position(|x| *x == l.network).unwrap_or(0) as u8;
@@ -236,18 +244,10 @@ impl GraphBuilder {
     /// The graph, or every reference to an unknown asset (at most 20 are listed).
     pub fn finish(mut self) -> Result<Graph, Vec<BuildError>> {
         for (d, at) in std::mem::take(&mut self.waiting_deps) {
-            let (s, t) = (self.node(&|| at.clone(), "supplier_id", d.supplier.as_str()), self.node(&|| at.clone(), "dependent_id", d.dependent.as_str()));
-            if let (Some(s), Some(t)) = (s, t) {
-                let (k, n) = (d.k.min(u16::MAX as u32) as u16, d.n.min(u16::MAX as u32) as u16);
-                self.deps.push((t, s, service_index(d.service), k, n, d.buffer_hours as f32));
-            }
+            self.push_dependency(&d, &|| at.clone());
         }
         for (l, at) in std::mem::take(&mut self.waiting_links) {
-            let (a, b) = (self.node(&|| at.clone(), "from_id", l.from.as_str()), self.node(&|| at.clone(), "to_id", l.to.as_str()));
-            if let (Some(a), Some(b)) = (a, b) {
-                let net = Network::ALL.iter().position(|x| *x == l.network).unwrap_or(0) as u8;
-                self.edges.push((a, b, net, l.length_km.unwrap_or(1.0) as f32));
-            }
+            self.push_link(&l, &|| at.clone());
         }
         if !self.errors.is_empty() {
             self.errors.truncate(20);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{asset, dep, graph, link};
+use common::{asset, dep, feeder, graph, link};
 use proptest::prelude::*;
 use rampart_core::{Asset, Dependency, NetworkLink};
 use rampart_engine::criticality::{single_losses, worst_pairs, Study};
@@ -140,23 +140,9 @@ fn suppliers_outside_the_registry_count_as_working() {
     assert_eq!(both.iter().filter(|c| c.1 == "h").count(), 2);
 }
 
-/// p1 - a - b - c - p2 in a line, and a spur b - d.
-fn line() -> Graph {
-    let ids = ["p1", "a", "b", "c", "p2", "d"];
-    let assets: Vec<Asset> = ids
-        .iter()
-        .map(|id| {
-            let extra = if id.starts_with('p') { json!({"attributes": {"source": ["grid"]}}) } else { json!({}) };
-            asset(id, "DE", "electricity", 10, 100.0, extra)
-        })
-        .collect();
-    let links = [link("grid", "p1", "a"), link("grid", "a", "b"), link("grid", "b", "c"), link("grid", "c", "p2"), link("grid", "b", "d")];
-    graph(&assets, &[], &links)
-}
-
 #[test]
 fn a_network_asset_stays_served_while_any_path_leads_to_a_source() {
-    let g = line();
+    let g = feeder();
     assert_eq!(changes(&g, &[("a", 0.0, None)], Rules::default(), 72.0), ch(&[(0.0, "a", true)]));
     let cut = changes(&g, &[("a", 0.0, Some(10.0)), ("c", 0.0, Some(20.0))], Rules::default(), 72.0);
     assert_eq!(

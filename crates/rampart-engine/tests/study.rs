@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{asset, dep, graph, link};
+use common::{asset, dep, feeder, graph};
 use rampart_engine::hazard::blast::{self, Burst, Charge};
 use rampart_engine::hazard::events::EventSet;
 use rampart_engine::hazard::geodesy::haversine_m;
@@ -162,19 +162,6 @@ fn requests_name_the_field_at_fault() {
     assert!(wrong_type.starts_with("rules.dependencies: invalid type: string \"yes\", expected a boolean"), "{wrong_type}");
     let nested = study(&g, json!({"kind": "scenario", "hazard": {"kind": "blast", "lon": "east", "lat": 50}})).unwrap_err();
     assert!(nested.starts_with("hazard.lon: invalid type"), "{nested}");
-}
-
-/// p1 – a – b – c – p2 in a line (10 km links), a spur b – d; p1 and p2 are sources.
-fn feeder() -> Graph {
-    let assets: Vec<_> = ["p1", "a", "b", "c", "p2", "d"]
-        .iter()
-        .map(|id| {
-            let extra = if id.starts_with('p') { json!({"attributes": {"source": "grid"}}) } else { json!({}) };
-            asset(id, "DE", "electricity", 10, 100.0, extra)
-        })
-        .collect();
-    let links = [link("grid", "p1", "a"), link("grid", "a", "b"), link("grid", "b", "c"), link("grid", "c", "p2"), link("grid", "b", "d")];
-    graph(&assets, &[], &links)
 }
 
 #[test]

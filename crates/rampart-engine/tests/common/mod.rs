@@ -50,3 +50,16 @@ pub fn graph(assets: &[Asset], deps: &[Dependency], links: &[NetworkLink]) -> Gr
     b.finish().unwrap()
 }
 
+
+/// p1 – a – b – c – p2 in a line (10 km links), a spur b – d; p1 and p2 feed the grid.
+pub fn feeder() -> Graph {
+    let assets: Vec<Asset> = ["p1", "a", "b", "c", "p2", "d"]
+        .iter()
+        .map(|id| {
+            let extra = if id.starts_with('p') { json!({"attributes": {"source": ["grid"]}}) } else { json!({}) };
+            asset(id, "DE", "electricity", 10, 100.0, extra)
+        })
+        .collect();
+    let links = [link("grid", "p1", "a"), link("grid", "a", "b"), link("grid", "b", "c"), link("grid", "c", "p2"), link("grid", "b", "d")];
+    graph(&assets, &[], &links)
+}
