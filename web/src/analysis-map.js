@@ -4,13 +4,9 @@
 // threshold), and the impact of a result (down now in red, affected in grey).
 /* global maplibregl */
 import { get, query } from './api.js';
-import { CLUSTER_GREY, PUBLIC_SPACE_COLOR, sectorColorExpression } from './colors.js';
 import { debounce, h } from './dom.js';
-import { ATTRIBUTION, EUROPE } from './map.js';
+import { ATTRIBUTION, EUROPE, basemapLayers, registryLayers } from './map.js';
 
-const SEA = '#cfdae3';
-const LAND = '#f5f4f0';
-const BORDER = '#a3afba';
 const DRAW = '#6b3fa0';
 const PICKED = '#1f5fa8';
 const HAZARD_POINT = '#1c2631';
@@ -31,9 +27,7 @@ function style(basemap) {
       'hazard-point': { type: 'geojson', data: EMPTY },
     },
     layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': SEA } },
-      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': LAND } },
-      { id: 'countries-border', type: 'line', source: 'countries', paint: { 'line-color': BORDER, 'line-width': 0.8 } },
+      ...basemapLayers(),
       {
         id: 'hazard-fill', type: 'fill', source: 'hazard',
         paint: { 'fill-color': ['get', 'color'], 'fill-opacity': ['coalesce', ['get', 'opacity'], 0.16] },
@@ -50,27 +44,7 @@ function style(basemap) {
         id: 'footprint-line', type: 'line', source: 'footprint', filter: ['!=', ['geometry-type'], 'Point'],
         paint: { 'line-color': DRAW, 'line-width': 2, 'line-dasharray': ['literal', [2, 1]] },
       },
-      {
-        id: 'clusters', type: 'circle', source: 'assets', filter: ['==', ['get', 'cluster'], true],
-        paint: {
-          'circle-color': sectorColorExpression(CLUSTER_GREY),
-          'circle-opacity': 0.22,
-          'circle-radius': ['+', 7, ['*', 3.2, ['ln', ['max', ['to-number', ['get', 'count'], 1], 1]]]],
-          'circle-stroke-color': sectorColorExpression(CLUSTER_GREY),
-          'circle-stroke-width': 1.2,
-          'circle-stroke-opacity': 0.6,
-        },
-      },
-      {
-        id: 'assets', type: 'circle', source: 'assets', filter: ['!=', ['get', 'cluster'], true],
-        paint: {
-          'circle-color': ['case', ['==', ['get', 'kind'], 'public_space'], PUBLIC_SPACE_COLOR, sectorColorExpression()],
-          'circle-opacity': 0.4,
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3, 8, 4.5, 13, 7],
-          'circle-stroke-color': 'rgba(20,30,40,0.35)',
-          'circle-stroke-width': 0.6,
-        },
-      },
+      ...registryLayers({ dim: true }),
       {
         id: 'impact', type: 'circle', source: 'impact',
         paint: {

@@ -23,6 +23,55 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 const isPolygon = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false];
 const isPoint = ['==', ['geometry-type'], 'Point'];
 
+/** The sea, the land and the borders: the basemap every map page draws first. */
+export function basemapLayers() {
+  return [
+    { id: 'background', type: 'background', paint: { 'background-color': SEA } },
+    { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': LAND } },
+    {
+      id: 'countries-border', type: 'line', source: 'countries',
+      paint: { 'line-color': BORDER, 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.6, 9, 1.5] },
+    },
+  ];
+}
+
+/**
+ * The registry's assets (source `assets`): clusters and sites coloured by sector.
+ * `dim` draws them as a quiet background for pages whose own layers matter more.
+ */
+export function registryLayers({ dim = false } = {}) {
+  return [
+    {
+      id: 'clusters', type: 'circle', source: 'assets', filter: ['==', ['get', 'cluster'], true],
+      paint: {
+        'circle-color': sectorColorExpression(CLUSTER_GREY),
+        'circle-opacity': dim ? 0.22 : 0.28,
+        'circle-radius': ['+', 7, ['*', 3.2, ['ln', ['max', ['to-number', ['get', 'count'], 1], 1]]]],
+        'circle-stroke-color': sectorColorExpression(CLUSTER_GREY),
+        'circle-stroke-width': dim ? 1.2 : 1.5,
+        'circle-stroke-opacity': dim ? 0.6 : 0.85,
+      },
+    },
+    {
+      id: 'assets', type: 'circle', source: 'assets', filter: ['!=', ['get', 'cluster'], true],
+      paint: dim
+        ? {
+          'circle-color': ['case', ['==', ['get', 'kind'], 'public_space'], PUBLIC_SPACE_COLOR, sectorColorExpression()],
+          'circle-opacity': 0.4,
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3, 8, 4.5, 13, 7],
+          'circle-stroke-color': 'rgba(20,30,40,0.35)',
+          'circle-stroke-width': 0.6,
+        }
+        : {
+          'circle-color': ['case', ['==', ['get', 'kind'], 'public_space'], PUBLIC_SPACE_COLOR, sectorColorExpression()],
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3.5, 8, 5, 13, 8],
+          'circle-stroke-color': ['case', ['==', ['get', 'kind'], 'public_space'], '#ffffff', 'rgba(20,30,40,0.45)'],
+          'circle-stroke-width': ['case', ['==', ['get', 'kind'], 'public_space'], 1.6, 0.6],
+        },
+    },
+  ];
+}
+
 function style(basemap) {
   return {
     version: 8,
@@ -33,12 +82,7 @@ function style(basemap) {
       selection: { type: 'geojson', data: EMPTY },
     },
     layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': SEA } },
-      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': LAND } },
-      {
-        id: 'countries-border', type: 'line', source: 'countries',
-        paint: { 'line-color': BORDER, 'line-width': ['interpolate', ['linear'], ['zoom'], 3, 0.6, 9, 1.5] },
-      },
+      ...basemapLayers(),
       {
         id: 'selection-area', type: 'fill', source: 'selection', filter: isPolygon,
         paint: { 'fill-color': ACCENT, 'fill-opacity': 0.12 },
@@ -56,26 +100,7 @@ function style(basemap) {
           'line-opacity': 0.8,
         },
       },
-      {
-        id: 'clusters', type: 'circle', source: 'assets', filter: ['==', ['get', 'cluster'], true],
-        paint: {
-          'circle-color': sectorColorExpression(CLUSTER_GREY),
-          'circle-opacity': 0.28,
-          'circle-radius': ['+', 7, ['*', 3.2, ['ln', ['max', ['to-number', ['get', 'count'], 1], 1]]]],
-          'circle-stroke-color': sectorColorExpression(CLUSTER_GREY),
-          'circle-stroke-width': 1.5,
-          'circle-stroke-opacity': 0.85,
-        },
-      },
-      {
-        id: 'assets', type: 'circle', source: 'assets', filter: ['!=', ['get', 'cluster'], true],
-        paint: {
-          'circle-color': ['case', ['==', ['get', 'kind'], 'public_space'], PUBLIC_SPACE_COLOR, sectorColorExpression()],
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 3.5, 8, 5, 13, 8],
-          'circle-stroke-color': ['case', ['==', ['get', 'kind'], 'public_space'], '#ffffff', 'rgba(20,30,40,0.45)'],
-          'circle-stroke-width': ['case', ['==', ['get', 'kind'], 'public_space'], 1.6, 0.6],
-        },
-      },
+      ...registryLayers(),
       {
         id: 'related', type: 'circle', source: 'links', filter: isPoint,
         paint: {
