@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
 /// Node × (nodes + arcs) operations allowed for the all-pairs and per-source searches.
-const BUDGET: f64 = 4e8;
+const BUDGET: f64 = 2e7;
 
 /// The moment most assets were down, and the assets out of action then (down for any
 /// reason but being cut off from a network's sources).
