@@ -136,6 +136,8 @@ pub struct Cascade<'g> {
     working: Vec<u32>,
     token: Vec<u32>,
     failed: Vec<bool>,
+    /// A buffer is running out.
+    timer: Vec<bool>,
     group_root: Vec<Node>,
     search: u32,
     seen: Vec<u32>,
@@ -146,6 +148,8 @@ pub struct Cascade<'g> {
     seq: u64,
     dirty: Vec<Node>,
     check: Vec<Node>,
+    /// Groups with a buffer whose count changed during the current instant.
+    pending: Vec<u32>,
     net_changed: Vec<Node>,
     queue: Vec<Node>,
     visited: Vec<Node>,
@@ -175,6 +179,7 @@ impl<'g> Cascade<'g> {
             working: vec![0; m],
             token: vec![0; m],
             failed: vec![false; m],
+            timer: vec![false; m],
             group_root: vec![0; m],
             search: 0,
             seen: vec![0; n],
@@ -183,6 +188,7 @@ impl<'g> Cascade<'g> {
             seq: 0,
             dirty: Vec::new(),
             check: Vec::new(),
+            pending: Vec::new(),
             net_changed: Vec::new(),
             queue: Vec::new(),
             visited: Vec::new(),
@@ -221,6 +227,7 @@ impl<'g> Cascade<'g> {
             self.working[u] = self.g.suppliers.row(grp).len() as u32 + self.g.group_outside[u] as u32;
             self.token[u] = 0;
             self.failed[u] = false;
+            self.timer[u] = false;
         }
     }
 
@@ -290,7 +297,8 @@ impl<'g> Cascade<'g> {
             Event::BufferOut(grp, token) => {
                 self.touch_group(grp);
                 let u = grp as usize;
-                if self.token[u] == token && !self.failed[u] && self.working[u] < self.g.group_k[u] as u32 {
+                if self.token[u] == token && self.timer[u] && self.working[u] < self.g.group_k[u] as u32 {
+                    self.timer[u] = false;
                     self.fail_group(grp);
                 }
             }
@@ -320,43 +328,85 @@ impl<'g> Cascade<'g> {
     /// Brings every consequence at time `t` to rest.
     fn settle(&mut self, t: f64) {
         loop {
-            while let Some(i) = self.dirty.pop() {
-                self.touch(i);
-                let u = i as usize;
-                let op = !self.damaged[u] && self.failed_groups[u] == 0;
-                if op != self.operational[u] {
-                    self.operational[u] = op;
-                    if self.rules.connectivity && self.g.needs_source[u] != 0 {
-                        self.net_changed.push(i);
-                    }
-                    self.check.push(i);
-                }
-            }
-            if !self.net_changed.is_empty() {
-                self.reconnect();
-            }
-            if self.check.is_empty() {
-                break;
-            }
-            while let Some(i) = self.check.pop() {
-                let u = i as usize;
-                let d = self.operational[u] && self.lost[u] == 0;
-                if d != self.delivering[u] {
-                    self.delivering[u] = d;
-                    let cause = if d { Cause::Recovered } else { Cause::unpack(self.cause[u]) };
-                    self.changes.push(Change { t, node: i, down: !d, cause, root: self.root[u] });
-                    if self.rules.dependencies {
-                        self.propagate(i, d, t);
+            loop {
+                while let Some(i) = self.dirty.pop() {
+                    self.touch(i);
+                    let u = i as usize;
+                    let op = !self.damaged[u] && self.failed_groups[u] == 0;
+                    if op != self.operational[u] {
+                        self.operational[u] = op;
+                        if self.rules.connectivity && self.g.needs_source[u] != 0 {
+                            self.net_changed.push(i);
+                        }
+                        self.check.push(i);
                     }
                 }
+                if !self.net_changed.is_empty() {
+                    self.reconnect();
+                }
+                if self.check.is_empty() {
+                    break;
+                }
+                while let Some(i) = self.check.pop() {
+                    let u = i as usize;
+                    let d = self.operational[u] && self.lost[u] == 0;
+                    if d != self.delivering[u] {
+                        self.delivering[u] = d;
+                        let cause = if d { Cause::Recovered } else { Cause::unpack(self.cause[u]) };
+                        self.changes.push(Change { t, node: i, down: !d, cause, root: self.root[u] });
+                        if self.rules.dependencies {
+                            self.propagate(i, d);
+                        }
+                    }
+                }
+                if self.dirty.is_empty() {
+                    break;
+                }
             }
+            self.buffers(t);
             if self.dirty.is_empty() {
                 break;
             }
         }
     }
 
-    fn propagate(&mut self, i: Node, delivering: bool, t: f64) {
+    /// Groups with a buffer whose supplier count changed during the instant: their
+    /// buffer starts, keeps running or stops on the count the instant ends with, so a
+    /// supplier coming back while another is lost at the same moment does not refill it.
+    /// (A dependent whose buffer had run out recovers as soon as enough suppliers are
+    /// back, within the instant, like one without a buffer.)
+    fn buffers(&mut self, t: f64) {
+        let g = self.g;
+        while let Some(grp) = self.pending.pop() {
+            let u = grp as usize;
+            let short = self.working[u] < g.group_k[u] as u32;
+            if short && !self.failed[u] && !self.timer[u] {
+                self.timer[u] = true;
+                self.token[u] += 1;
+                let token = self.token[u];
+                self.push(t + g.group_buffer_h[u] as f64, Event::BufferOut(grp, token));
+            } else if !short {
+                if self.timer[u] {
+                    self.timer[u] = false;
+                    self.token[u] += 1;
+                }
+                if self.failed[u] {
+                    self.unfail_group(grp);
+                }
+            }
+        }
+    }
+
+    fn unfail_group(&mut self, grp: u32) {
+        let u = grp as usize;
+        self.failed[u] = false;
+        let owner = self.g.group_owner[u];
+        self.touch(owner);
+        self.failed_groups[owner as usize] -= 1;
+        self.dirty.push(owner);
+    }
+
+    fn propagate(&mut self, i: Node, delivering: bool) {
         let g = self.g;
         for &grp in g.supplies.row(i) {
             self.touch_group(grp);
@@ -364,29 +414,19 @@ impl<'g> Cascade<'g> {
             let k = g.group_k[u] as u32;
             if delivering {
                 self.working[u] += 1;
-                if self.working[u] == k {
-                    self.token[u] += 1;
-                    if self.failed[u] {
-                        self.failed[u] = false;
-                        let owner = g.group_owner[u];
-                        self.touch(owner);
-                        self.failed_groups[owner as usize] -= 1;
-                        self.dirty.push(owner);
-                    }
-                }
             } else {
                 self.working[u] -= 1;
                 if self.working[u] + 1 == k {
-                    self.token[u] += 1;
                     self.group_root[u] = self.root[i as usize];
-                    let buffer = g.group_buffer_h[u] as f64;
-                    if buffer <= 0.0 {
-                        self.fail_group(grp);
-                    } else {
-                        let token = self.token[u];
-                        self.push(t + buffer, Event::BufferOut(grp, token));
-                    }
                 }
+            }
+            if delivering && self.working[u] == k && self.failed[u] {
+                self.unfail_group(grp);
+            } else if !delivering && self.working[u] + 1 == k && g.group_buffer_h[u] <= 0.0 {
+                self.fail_group(grp);
+            }
+            if g.group_buffer_h[u] > 0.0 {
+                self.pending.push(grp);
             }
         }
     }

@@ -101,6 +101,26 @@ fn buffers_refill_when_the_service_returns() {
 }
 
 #[test]
+fn a_supplier_back_while_another_is_lost_at_the_same_moment_does_not_refill_the_buffer() {
+    // D needs both S1 and S2 and has 10 h of buffer. S2 is out 0–4 h; S1 runs on X's
+    // telecom for 4 h and is lost at hour 4, just as S2 returns. D never has both
+    // suppliers again, so its buffer, running since hour 0, runs out at hour 10.
+    let g = graph(
+        &[
+            asset("S1", "DE", "electricity", 0, 1e9, json!({})),
+            asset("S2", "DE", "electricity", 0, 4.0, json!({})),
+            asset("X", "DE", "digital", 0, 1e9, json!({})),
+            asset("D", "DE", "health", 1_000, 1e9, json!({})),
+        ],
+        &[dep("S1", "D", "electricity", 2, 2, 10.0), dep("S2", "D", "electricity", 2, 2, 10.0), dep("X", "S1", "telecom", 1, 1, 4.0)],
+        &[],
+    );
+    let got = changes(&g, &[("S2", 0.0, None), ("X", 0.0, None)], Rules::default(), 72.0);
+    let d: Vec<_> = got.iter().filter(|c| c.1 == "D").cloned().collect();
+    assert_eq!(d, ch(&[(10.0, "D", true)]));
+}
+
+#[test]
 fn without_the_connectivity_rule_only_dependencies_spread() {
     let g = town();
     let rules = Rules { connectivity: false, ..Rules::default() };
