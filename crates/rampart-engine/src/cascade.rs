@@ -12,7 +12,9 @@
 //!
 //! Damaged assets come back after their restoration time. Buffers refill as soon as
 //! the service returns (a tank is topped up, a generator refuelled), which makes a
-//! second outage start a fresh buffer.
+//! second outage start a fresh buffer. Everything that happens at one instant counts
+//! together: a buffer starts, runs on or stops on the supplier count the instant ends
+//! with.
 //!
 //! Connectivity is kept incrementally: when assets stop, a search from each working
 //! neighbour stops as soon as it meets a source or a part already confirmed, so only
