@@ -95,7 +95,7 @@ export async function showBlast(view) {
         field('Threat item', item),
         field('Charge', kg, 'Used when the item is a custom charge.'),
         h('label', { class: 'check' }, freeAir, ' Free-air burst (default: surface burst)'),
-        field('Registry asset', h('div', { class: 'inline' }, assetId, h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'blast-pick', onclick: pickAsset }, 'Use asset'))),
+        field('Registry asset', h('div', { class: 'inline' }, assetId, h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'blast-pick', onclick: pickAsset }, 'Use asset'))),
         where,
         h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn', id: 'blast-compute' }, 'Compute'))),
       mapBox),
@@ -144,13 +144,13 @@ function rowsEditor(id, columns, initial) {
       if (values[c.key] !== undefined) control.value = values[c.key];
       return h('td', null, control);
     });
-    const tr = h('tr', null, cells, h('td', null, h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': 'Remove row', onclick: () => tr.remove() }, '×')));
+    const tr = h('tr', null, cells, h('td', null, h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': 'Remove row', onclick: () => tr.remove() }, '×')));
     body.append(tr);
   };
   initial.forEach(addRow);
   const element = h('div', { class: 'rows-editor' },
     h('table', { class: 'data-table', id }, h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, c.label)), h('th'))), body),
-    h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: `${id}-add`, onclick: () => addRow() }, 'Add a row'));
+    h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: `${id}-add`, onclick: () => addRow() }, 'Add a row'));
   const values = () => [...body.rows].map((tr) => Object.fromEntries([...tr.querySelectorAll('[data-key]')].map((el) => [el.dataset.key, el.value])));
   return { element, values };
 }
@@ -263,7 +263,7 @@ export async function showPrecursors(view) {
     const sub = select({ 'aria-label': 'Substance', class: 'pc-cas' }, options);
     sub.value = cas;
     const p = h('input', { type: 'number', step: 'any', min: '0', max: '100', 'aria-label': '% w/w', class: 'pc-pct', value: pct });
-    const tr = h('tr', null, h('td', null, sub), h('td', null, p), h('td', null, h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': 'Remove row', onclick: () => tr.remove() }, '×')));
+    const tr = h('tr', null, h('td', null, sub), h('td', null, p), h('td', null, h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': 'Remove row', onclick: () => tr.remove() }, '×')));
     body.append(tr);
   };
   addRow('7722-84-1', '30');
@@ -300,7 +300,7 @@ export async function showPrecursors(view) {
       field('Product', name),
       h('table', { class: 'data-table', id: 'pc-components' }, h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Substance'), h('th', { scope: 'col' }, '% w/w'), h('th'))), body),
       h('div', { class: 'form-actions' },
-        h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'pc-add', onclick: () => addRow() }, 'Add an ingredient'),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'pc-add', onclick: () => addRow() }, 'Add an ingredient'),
         h('button', { type: 'submit', class: 'btn', id: 'pc-screen' }, 'Screen'))),
     results,
     table('Catalogue', [['Substance'], ['CAS'], ['Annex'], ['Limit', true], ['Licence up to', true], ['Also known as']],
