@@ -1,5 +1,6 @@
 // Rampart web app: session start-up and the hash router
-// (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis).
+// (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
+// #/egress, #/precursors).
 import { showAnalysis } from './analysis.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
@@ -11,11 +12,12 @@ import { showLogin } from './login.js';
 import { createMap } from './map.js';
 import { getMeta, loadMeta } from './meta.js';
 import { canAnalyse, canTransfer, currentUser, forget, isAdmin, logout, restore } from './session.js';
+import { showBlast, showEgress, showPrecursors } from './threat.js';
 import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -96,6 +98,21 @@ async function route() {
       showOnly('analysis-view');
       document.title = 'Analysis · Rampart';
       await showAnalysis(byId('analysis-view'));
+      return;
+    case 'blast':
+      showOnly('blast-view');
+      document.title = 'Blast stand-off · Rampart';
+      await showBlast(byId('blast-view'));
+      return;
+    case 'egress':
+      showOnly('egress-view');
+      document.title = 'Crowd egress · Rampart';
+      showEgress(byId('egress-view'));
+      return;
+    case 'precursors':
+      showOnly('precursors-view');
+      document.title = 'Explosives precursors · Rampart';
+      await showPrecursors(byId('precursors-view'));
       return;
     case 'asset':
       showOnly('workspace');

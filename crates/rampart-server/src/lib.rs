@@ -19,6 +19,7 @@ pub mod meta;
 mod metrics;
 pub mod network;
 mod openapi;
+pub mod threat;
 pub mod transfer;
 mod web;
 
@@ -130,6 +131,11 @@ pub fn router(state: AppState) -> Router {
         .route("/analysis/runs", get(analysis::list_runs).post(analysis::create_run))
         .route("/analysis/runs/{id}", get(analysis::get_run))
         .route("/analysis/runs/{id}/cancel", post(analysis::cancel_run))
+        .route("/blast", post(threat::blast))
+        .route("/egress", post(threat::egress))
+        .route("/precursors/screen", post(threat::screen))
+        .route("/precursors/catalogue", get(threat::catalogue_get))
+        .route("/precursors/reports", post(threat::report))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 

@@ -294,3 +294,52 @@ pub fn engine(opts: &EngineBench) -> Result<()> {
     println!("peak memory: {}", mib(peak_rss_mib()));
     Ok(())
 }
+
+/// Precursor screening: `formulations` random products (1 to 6 ingredients drawn from
+/// the catalogue and unregulated fillers, seeded), parsed from JSON once, then screened;
+/// prints the screening rate and the parse-and-screen rate.
+pub fn precursor(formulations: usize, seed: u64) -> Result<()> {
+    use rand::{Rng, SeedableRng};
+    use rampart_threat::precursor::{screen, Catalogue, Formulation};
+    let cat = Catalogue::shipped();
+    let cas: Vec<String> = cat.substances().iter().map(|s| s.cas.to_string()).collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let docs: Vec<serde_json::Value> = (0..formulations)
+        .map(|_| {
+            let n = rng.gen_range(1..=6);
+            let mut left: f64 = 100.0;
+            let mut picked: Vec<usize> = Vec::new();
+            let mut comps = Vec::new();
+            for _ in 0..n {
+                let pct = (rng.gen_range(0.0..=left.max(0.0)) * 100.0f64).floor() / 100.0;
+                left -= pct;
+                let i = rng.gen_range(0..cas.len() + 2);
+                if i < cas.len() && !picked.contains(&i) {
+                    picked.push(i);
+                    comps.push(serde_json::json!({"cas": cas[i], "percent": pct}));
+                } else {
+                    comps.push(serde_json::json!({"name": "filler", "percent": pct}));
+                }
+            }
+            serde_json::json!({"components": comps})
+        })
+        .collect();
+    let t = Instant::now();
+    let parsed: Vec<Formulation> =
+        docs.iter().map(|d| Formulation::from_json(d, &cat)).collect::<std::result::Result<_, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let parse = t.elapsed();
+    let t = Instant::now();
+    let mut restricted = 0usize;
+    for f in &parsed {
+        if screen(&cat, f).outcome >= rampart_threat::precursor::Outcome::Licence {
+            restricted += 1;
+        }
+    }
+    let screening = t.elapsed();
+    let rate = |d: Duration| formulations as f64 / d.as_secs_f64().max(1e-9);
+    println!("| step | formulations | time | per second |\n|---|---:|---:|---:|");
+    println!("| screen (parsed) | {formulations} | {} | {:.0} |", secs(screening), rate(screening));
+    println!("| parse JSON + screen | {formulations} | {} | {:.0} |", secs(parse + screening), rate(parse + screening));
+    println!("\n{restricted} of {formulations} restricted (licence or not available).");
+    Ok(())
+}

@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod demo;
 mod io;
+mod threat;
 
 use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
@@ -111,6 +112,26 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Blast stand-off: rings, evacuation and shelter distances, overpressure and impulse against distance; with --lon/--lat, the registry's sites inside each ring.
+    Blast(threat::BlastArgs),
+    /// Crowd egress of a venue (JSON or TOML): egress time and capacity, the bottleneck, the width that would meet the target.
+    Egress {
+        /// The venue file (.json or .toml): areas with their occupant load, exits with clear width and type.
+        venue: std::path::PathBuf,
+        /// green-guide, uk-entertainment or nfpa101.
+        #[arg(long, default_value = "green-guide")]
+        rules: String,
+        /// Egress time target in minutes (default: the rule set's).
+        #[arg(long)]
+        target_min: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explosives precursors (Regulation (EU) 2019/1148): screen products, list the catalogue, compose reports.
+    Precursor {
+        #[command(subcommand)]
+        command: threat::PrecursorCommand,
+    },
     /// Measure speed; prints Markdown tables for BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
@@ -155,6 +176,13 @@ enum BenchCommand {
         /// Events of the Monte Carlo risk runs (0 leaves them out).
         #[arg(long, default_value_t = 10_000)]
         events: usize,
+    },
+    /// Explosives-precursor screening of random product formulations.
+    Precursor {
+        #[arg(long, default_value_t = 1_000_000)]
+        formulations: usize,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
     },
     /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
     Query {
@@ -262,6 +290,9 @@ async fn main() -> Result<()> {
             println!("migrations applied to {}", config.redacted_database_url());
             Ok(())
         }
+        Command::Blast(args) => threat::blast(open(&config), args).await,
+        Command::Egress { venue, rules, target_min, json } => threat::egress(&venue, &rules, target_min, json),
+        Command::Precursor { command } => threat::precursor(command, SystemClock.now_ms()),
         Command::User { command } => user(&open(&config).await?, command).await,
         Command::Org { command } => org(&open(&config).await?, command).await,
         Command::Bench { command } => match command {
@@ -270,6 +301,7 @@ async fn main() -> Result<()> {
             BenchCommand::Engine { assets, seed, dir, no_criticality, graph, events } => {
                 bench::engine(&bench::EngineBench { graph, assets, seed, dir, criticality: !no_criticality, events })
             }
+            BenchCommand::Precursor { formulations, seed } => bench::precursor(formulations, seed),
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
         },
     }

@@ -182,6 +182,24 @@ async fn matrix(backend: Backend) {
     let r = c[5].send(Method::POST, "/api/v1/analysis/runs", Some(json!({"kind": "scenario", "assets": ["DE-SUB-1"]}))).await;
     assert_eq!((r.status.as_u16(), r.body["errors"][0]["message"].as_str()), (400, Some("unknown asset id \"DE-SUB-1\"")));
 
+    // Threat tools: every logged-in user computes; a blast's exposure lists only what the caller may read.
+    // A semi-trailer bomb at the German substation: its 0.7 kPa ring (≈ 2.8 km) holds DE-SUB-1 and DE-HOS-1 (1.75 km), not DE-WAT-1 (3.8 km).
+    let bomb = |_: &str| Some(json!({"item": "semi_trailer", "lon": 13.40, "lat": 52.52}));
+    check(&c, Method::POST, "/api/v1/blast", bomb, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    let mut sites = [0i64; 7];
+    for (i, cl) in c.iter().take(7).enumerate() {
+        let r = cl.send(Method::POST, "/api/v1/blast", bomb("")).await;
+        sites[i] = r.body["exposure"]["sites"].as_array().map(|a| a.len() as i64).unwrap_or(-1);
+    }
+    assert_eq!(sites, [2, 2, 2, 2, 1, 0, 2], "blast exposure: sites listed for {:?}", &W[..7]);
+    let hall = |_: &str| Some(json!({"rules": "green-guide", "venue": {"areas": [{"id": "a", "occupants": 100}], "exits": [{"id": "x", "width_m": 1}]}}));
+    check(&c, Method::POST, "/api/v1/egress", hall, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    let product = |_: &str| Some(json!({"components": [{"cas": "7722-84-1", "percent": 30}]}));
+    check(&c, Method::POST, "/api/v1/precursors/screen", product, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    check(&c, Method::GET, "/api/v1/precursors/catalogue", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    let report = |_: &str| Some(json!({"kind": "theft", "country": "DE", "products": [{"components": [{"cas": "67-64-1", "percent": 100}]}]}));
+    check(&c, Method::POST, "/api/v1/precursors/reports", report, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
 }

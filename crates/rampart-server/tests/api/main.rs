@@ -5,3 +5,4 @@ mod analysis;
 mod auth;
 mod helpers;
 mod registry;
+mod threat;
