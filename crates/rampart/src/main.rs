@@ -5,6 +5,7 @@ mod analyze_models;
 mod bench;
 mod config;
 mod demo;
+mod drone;
 mod io;
 
 use anyhow::{anyhow, Context, Result};
@@ -99,6 +100,11 @@ enum Command {
         #[arg(long)]
         sector: Option<String>,
     },
+    /// Drones: protected sites as UAS zones (ED-269, ED-318), zone files, Remote ID messages, incursions.
+    Drone {
+        #[command(subcommand)]
+        command: drone::DroneCommand,
+    },
     /// Apply database migrations and exit (serve and demo also migrate at start).
     Migrate,
     /// Manage user accounts.
@@ -155,6 +161,17 @@ enum BenchCommand {
         /// Events of the Monte Carlo risk runs (0 leaves them out).
         #[arg(long, default_value_t = 10_000)]
         events: usize,
+    },
+    /// Remote ID incursion checks: generated position reports against generated zones across Europe.
+    Drone {
+        /// Zones (half circles, half 12-sided polygons, 300 m to 3 km across).
+        #[arg(long, default_value_t = 10_000)]
+        zones: usize,
+        /// Position reports.
+        #[arg(long, default_value_t = 4_000_000)]
+        reports: usize,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
     },
     /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
     Query {
@@ -257,6 +274,7 @@ async fn main() -> Result<()> {
             io::export(&store, &format, &out, country.as_deref(), sector.as_deref()).await
         }
         Command::Analyze { command } => analyze::run(open(&config), command).await,
+        Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -270,6 +288,7 @@ async fn main() -> Result<()> {
             BenchCommand::Engine { assets, seed, dir, no_criticality, graph, events } => {
                 bench::engine(&bench::EngineBench { graph, assets, seed, dir, criticality: !no_criticality, events })
             }
+            BenchCommand::Drone { zones, reports, seed } => bench::drone(zones, reports, seed),
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
         },
     }

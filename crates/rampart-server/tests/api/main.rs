@@ -3,5 +3,6 @@
 mod access;
 mod analysis;
 mod auth;
+mod drone;
 mod helpers;
 mod registry;
