@@ -1,11 +1,12 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors).
+// #/egress, #/precursors, #/drones).
 import { showAnalysis } from './analysis.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
 import { h, replace } from './dom.js';
+import { showDrones } from './drones.js';
 import { renderHeader, setActiveNav } from './header.js';
 import { createLegend } from './legend.js';
 import { showLogin } from './login.js';
@@ -17,7 +18,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -113,6 +114,11 @@ async function route() {
       showOnly('precursors-view');
       document.title = 'Explosives precursors · Rampart';
       await showPrecursors(byId('precursors-view'));
+      return;
+    case 'drones':
+      showOnly('drones-view');
+      document.title = 'Drones · Rampart';
+      await showDrones(byId('drones-view'));
       return;
     case 'asset':
       showOnly('workspace');

@@ -14,6 +14,7 @@ export function renderHeader(header, { onLogout }) {
       link('#/blast', 'nav-blast', 'Blast'),
       link('#/egress', 'nav-egress', 'Egress'),
       link('#/precursors', 'nav-precursors', 'Precursors'),
+      link('#/drones', 'nav-drones', 'Drones'),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? link('#/users', 'nav-users', 'Users') : null),
     h('div', { class: 'user-box' },

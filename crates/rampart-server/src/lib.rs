@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod clock;
 pub mod directory;
+pub mod drone;
 pub mod error;
 pub mod json;
 pub mod meta;
@@ -95,6 +96,9 @@ pub fn rfc3339(ms: i64) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
+/// Largest zone file or track accepted by the drone endpoints.
+const DRONE_MAX_BODY: usize = 32 * 1024 * 1024;
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use axum::routing::post;
@@ -136,6 +140,9 @@ pub fn router(state: AppState) -> Router {
         .route("/precursors/screen", post(threat::screen))
         .route("/precursors/catalogue", get(threat::catalogue_get))
         .route("/precursors/reports", post(threat::report))
+        .route("/drone/zones", get(drone::zones))
+        .route("/drone/zones/import", post(drone::import).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
+        .route("/drone/check", post(drone::check).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 

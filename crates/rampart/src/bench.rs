@@ -343,3 +343,107 @@ pub fn precursor(formulations: usize, seed: u64) -> Result<()> {
     println!("\n{restricted} of {formulations} restricted (licence or not available).");
     Ok(())
 }
+
+/// Remote ID incursion checks: `zones` zones scattered over Europe (half circles, half
+/// 12-sided polygons, 150 m to 1.5 km in radius, 0–120 m AGL or 0–300 m AMSL) and
+/// `reports` position reports, four in five anywhere over Europe and one in five within
+/// 3 km of a zone. Times the index, the position checks on one thread and on every
+/// core, and the whole incursion check (stays of drones in zones) on one thread.
+pub fn drone(zones: usize, reports: usize, seed: u64) -> Result<()> {
+    use rampart_threat::drone::zone::{circle_ring, Applicability, Limit, Reason, Restriction, Shape, VerticalReference, Volume, Zone, ZoneType};
+    use rampart_threat::drone::{Report, ZoneIndex};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (lon_range, lat_range) = (-10.0..30.0, 36.0..60.0);
+    let mut centres = Vec::with_capacity(zones);
+    let zone_list: Vec<Zone> = (0..zones)
+        .map(|i| {
+            let (lon, lat): (f64, f64) = (rng.gen_range(lon_range.clone()), rng.gen_range(lat_range.clone()));
+            centres.push((lon, lat));
+            let radius_m = rng.gen_range(150.0..1500.0);
+            let shape = if i % 2 == 0 {
+                Shape::Circle { lon, lat, radius_m }
+            } else {
+                Shape::Polygon(geo::Polygon::new(circle_ring(lon, lat, radius_m, 12), vec![]))
+            };
+            let reference = if i % 5 == 0 { VerticalReference::Amsl } else { VerticalReference::Agl };
+            let upper = if reference == VerticalReference::Amsl { 300.0 } else { 120.0 };
+            Zone {
+                id: format!("B{i:06}"),
+                country: "DEU".into(),
+                name: format!("bench zone {i}"),
+                zone_type: ZoneType::Common,
+                restriction: Restriction::Prohibited,
+                reasons: vec![Reason::Sensitive],
+                restriction_conditions: None,
+                message: None,
+                region: None,
+                volumes: vec![Volume { lower: Limit { metres: Some(0.0), reference }, upper: Limit { metres: Some(upper), reference }, shape }],
+                applicability: Applicability { permanent: true, ..Default::default() },
+                authorities: vec![],
+                extended: None,
+            }
+        })
+        .collect();
+    let track: Vec<Report> = (0..reports)
+        .map(|i| {
+            let (lon, lat) = if i % 5 == 0 && !centres.is_empty() {
+                let (clon, clat) = centres[rng.gen_range(0..centres.len())];
+                (clon + rng.gen_range(-0.04..0.04), clat + rng.gen_range(-0.027..0.027))
+            } else {
+                (rng.gen_range(lon_range.clone()), rng.gen_range(lat_range.clone()))
+            };
+            let agl: f64 = rng.gen_range(0.0..200.0);
+            Report {
+                uas_id: format!("UAS{:04}", i % 1000),
+                time: None,
+                lat,
+                lon,
+                altitude_wgs84_m: Some(agl + 100.0),
+                altitude_amsl_m: None,
+                height_agl_m: if i % 3 == 0 { None } else { Some(agl) },
+            }
+        })
+        .collect();
+
+    let start = Instant::now();
+    let index = ZoneIndex::new(&zone_list);
+    let build = start.elapsed().as_secs_f64();
+
+    let count_hits = |chunk: &[Report]| {
+        let mut out = Vec::new();
+        let mut n = 0usize;
+        for r in chunk {
+            out.clear();
+            index.hits(r, &mut out);
+            n += out.len();
+        }
+        n
+    };
+    let start = Instant::now();
+    let hits_one = count_hits(&track);
+    let one = start.elapsed().as_secs_f64();
+
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let start = Instant::now();
+    let chunk = track.len().div_ceil(threads).max(1);
+    let hits_all: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = track.chunks(chunk).map(|c| s.spawn(move || count_hits(c))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    let all = start.elapsed().as_secs_f64();
+    anyhow::ensure!(hits_one == hits_all, "the threads found {hits_all} hits, one thread {hits_one}");
+
+    let start = Instant::now();
+    let incursions = rampart_threat::drone::incursion::check_with(&index, &zone_list, &track);
+    let full = start.elapsed().as_secs_f64();
+
+    println!("zones: {zones} ({} volumes), reports: {reports}, hits: {hits_one}, incursions: {}", index.volume_count(), incursions.len());
+    println!("| benchmark | threads | time | reports/s |");
+    println!("|---|---|---|---|");
+    println!("| build the zone index | 1 | {:.1} ms | — |", build * 1000.0);
+    println!("| position checks | 1 | {one:.2} s | {:.0} |", reports as f64 / one);
+    println!("| position checks | {threads} | {all:.2} s | {:.0} |", reports as f64 / all);
+    println!("| incursions (stays per drone and zone) | 1 | {full:.2} s | {:.0} |", reports as f64 / full);
+    Ok(())
+}

@@ -5,6 +5,7 @@ mod analyze_models;
 mod bench;
 mod config;
 mod demo;
+mod drone;
 mod io;
 mod threat;
 
@@ -100,6 +101,11 @@ enum Command {
         #[arg(long)]
         sector: Option<String>,
     },
+    /// Drones: protected sites as UAS zones (ED-269, ED-318), zone files, Remote ID messages, incursions.
+    Drone {
+        #[command(subcommand)]
+        command: drone::DroneCommand,
+    },
     /// Apply database migrations and exit (serve and demo also migrate at start).
     Migrate,
     /// Manage user accounts.
@@ -181,6 +187,17 @@ enum BenchCommand {
     Precursor {
         #[arg(long, default_value_t = 1_000_000)]
         formulations: usize,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+    },
+    /// Remote ID incursion checks: generated position reports against generated zones across Europe.
+    Drone {
+        /// Zones (half circles, half 12-sided polygons, 300 m to 3 km across).
+        #[arg(long, default_value_t = 10_000)]
+        zones: usize,
+        /// Position reports.
+        #[arg(long, default_value_t = 4_000_000)]
+        reports: usize,
         #[arg(long, default_value_t = 2557)]
         seed: u64,
     },
@@ -285,6 +302,7 @@ async fn main() -> Result<()> {
             io::export(&store, &format, &out, country.as_deref(), sector.as_deref()).await
         }
         Command::Analyze { command } => analyze::run(open(&config), command).await,
+        Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -302,6 +320,7 @@ async fn main() -> Result<()> {
                 bench::engine(&bench::EngineBench { graph, assets, seed, dir, criticality: !no_criticality, events })
             }
             BenchCommand::Precursor { formulations, seed } => bench::precursor(formulations, seed),
+            BenchCommand::Drone { zones, reports, seed } => bench::drone(zones, reports, seed),
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
         },
     }

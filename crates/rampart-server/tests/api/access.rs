@@ -199,6 +199,21 @@ async fn matrix(backend: Backend) {
     check(&c, Method::GET, "/api/v1/precursors/catalogue", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
     let report = |_: &str| Some(json!({"kind": "theft", "country": "DE", "products": [{"components": [{"cas": "67-64-1", "percent": 100}]}]}));
     check(&c, Method::POST, "/api/v1/precursors/reports", report, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    // Drone zones of sites: what the caller may read; a named site they may not read is not found.
+    check(&c, Method::GET, "/api/v1/drone/zones?assets=DE-SUB-1", none, [200, 200, 200, 200, 200, 404, 200, 401]).await;
+    check(&c, Method::GET, "/api/v1/drone/zones?assets=FR-SUB-1&format=ed269", none, [200, 404, 404, 404, 404, 200, 200, 401]).await;
+    count(&c, "/api/v1/drone/zones?sector=energy&format=json", "zones", [2, 1, 1, 1, 1, 1, 2]).await;
+    count(&c, "/api/v1/drone/zones?country=DE", "features", [2, 2, 2, 2, 1, 0, 2]).await;
+    // Reading zone files and checking tracks: everybody logged in (nothing is stored or read from the registry).
+    let zone_file = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [13.4, 52.52], "extent": {"subType": "Circle", "radius": 500},
+            "layer": {"upper": 120, "upperReference": "AGL", "lower": 0, "lowerReference": "AGL", "uom": "m"}},
+        "properties": {"identifier": "T1", "country": "DEU", "name": [{"text": "Test", "lang": "en-GB"}], "type": "PROHIBITED", "variant": "COMMON", "reason": ["SENSITIVE"]}}]});
+    let zf = zone_file.clone();
+    check(&c, Method::POST, "/api/v1/drone/zones/import", move |_: &str| Some(zf.clone()), [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    let zf = zone_file.clone();
+    let track = move |_: &str| Some(json!({"zones": zf.clone(), "track": {"reports": [{"uas_id": "D1", "lat": 52.52, "lon": 13.4, "height_agl_m": 50}]}}));
+    check(&c, Method::POST, "/api/v1/drone/check", track, [200, 200, 200, 200, 200, 200, 200, 401]).await;
 
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;

@@ -3,6 +3,7 @@
 mod access;
 mod analysis;
 mod auth;
+mod drone;
 mod helpers;
 mod registry;
 mod threat;
