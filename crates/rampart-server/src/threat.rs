@@ -73,8 +73,9 @@ pub fn parse_blast(v: &Value) -> Result<BlastInput, Invalid> {
     };
     let lon = coord(&mut c, "lon", 180.0);
     let lat = coord(&mut c, "lat", 90.0);
-    if lon.is_some() != lat.is_some() {
-        c.push(if lon.is_none() { "lon" } else { "lat" }, "give both lon and lat, or neither");
+    let (has_lon, has_lat) = (obj.get("lon").is_some_and(|v| !v.is_null()), obj.get("lat").is_some_and(|v| !v.is_null()));
+    if has_lon != has_lat {
+        c.push(if has_lon { "lat" } else { "lon" }, "give both lon and lat, or neither");
     }
     let mut thresholds = Vec::new();
     match obj.get("thresholds") {
