@@ -1,6 +1,7 @@
 // Rampart web app: session start-up and the hash router
-// (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis).
+// (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/hvm).
 import { showAnalysis } from './analysis.js';
+import { showHvm } from './hvm.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
@@ -15,7 +16,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'hvm-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -96,6 +97,11 @@ async function route() {
       showOnly('analysis-view');
       document.title = 'Analysis · Rampart';
       await showAnalysis(byId('analysis-view'));
+      return;
+    case 'hvm':
+      showOnly('hvm-view');
+      document.title = 'Vehicle approaches · Rampart';
+      await showHvm(byId('hvm-view'));
       return;
     case 'asset':
       showOnly('workspace');

@@ -11,6 +11,7 @@ export function renderHeader(header, { onLogout }) {
     h('nav', { class: 'nav', 'aria-label': 'Main' },
       link('#/map', 'nav-map', 'Registry map'),
       canAnalyse() ? link('#/analysis', 'nav-analysis', 'Analysis') : null,
+      link('#/hvm', 'nav-hvm', 'Vehicle approaches'),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? link('#/users', 'nav-users', 'Users') : null),
     h('div', { class: 'user-box' },

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod clock;
 pub mod directory;
 pub mod error;
+pub mod hvm;
 pub mod json;
 pub mod meta;
 mod metrics;
@@ -50,11 +51,13 @@ pub struct Settings {
     pub max_import_bytes: usize,
     /// Analysis runs computed at once by this process; later ones wait, queued.
     pub parallel_studies: usize,
+    /// An OpenStreetMap extract whose roads `/api/v1/hvm` may use (`"roads": "osm"`).
+    pub hvm_osm: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2 }
+        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2, hvm_osm: None }
     }
 }
 
@@ -130,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/analysis/runs", get(analysis::list_runs).post(analysis::create_run))
         .route("/analysis/runs/{id}", get(analysis::get_run))
         .route("/analysis/runs/{id}/cancel", post(analysis::cancel_run))
+        .route("/hvm", post(hvm::analyse))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{analysis, assets, auth, directory, meta, network, transfer};
+use crate::{analysis, assets, auth, directory, hvm, meta, network, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         directory::list_users, directory::create_user, directory::get_user, directory::update_user,
         transfer::import, transfer::export_geojson, transfer::export_csv,
         analysis::create_run, analysis::list_runs, analysis::get_run, analysis::cancel_run,
+        hvm::analyse,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),

@@ -4,4 +4,5 @@ mod access;
 mod analysis;
 mod auth;
 mod helpers;
+mod hvm;
 mod registry;

@@ -140,7 +140,9 @@ impl Config {
             Some(v) => errors.push(FieldError::new("vehicles", format!("expected a non-empty array of vehicle classes, found {v}"))),
         }
         if let Err(e) = c.check() {
-            errors.extend(e.0);
+            // An empty list because every class given was refused is already said.
+            let refused_classes = errors.iter().any(|f| f.field.starts_with("vehicles["));
+            errors.extend(e.0.into_iter().filter(|f| !(refused_classes && f.field == "vehicles")));
         }
         if errors.is_empty() {
             Ok(c)
@@ -320,11 +322,11 @@ pub fn analyse(perimeter: &Perimeter, roads: &RoadNetwork, config: &Config) -> R
         for (v, s) in config.vehicles.iter().zip(&speeds) {
             let run = approach::best_run_up(&g, s, v, entry);
             let profile = approach::profile(&g, s, &run, entry);
-            // The run-up proper starts where the speed last stopped rising.
+            // The run-up proper starts where the vehicle was last slowed (or at rest).
             let total = profile.last().map(|p| p.0).unwrap_or(0.0);
             let mut start = 0.0;
             for w in profile.windows(2) {
-                if w[1].1 + 1e-6 < w[0].1 || (w[1].0 - w[0].0 > 1e-9 && w[1].1 <= w[0].1 + 1e-9) {
+                if w[1].1 + 1e-6 < w[0].1 {
                     start = w[1].0;
                 }
             }
