@@ -1,7 +1,8 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors, #/drones).
+// #/egress, #/precursors, #/drones, #/hvm).
 import { showAnalysis } from './analysis.js';
+import { showHvm } from './hvm.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
@@ -18,7 +19,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -119,6 +120,11 @@ async function route() {
       showOnly('drones-view');
       document.title = 'Drones · Rampart';
       await showDrones(byId('drones-view'));
+      return;
+    case 'hvm':
+      showOnly('hvm-view');
+      document.title = 'Vehicle approaches · Rampart';
+      await showHvm(byId('hvm-view'));
       return;
     case 'asset':
       showOnly('workspace');

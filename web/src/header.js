@@ -15,6 +15,7 @@ export function renderHeader(header, { onLogout }) {
       link('#/egress', 'nav-egress', 'Egress'),
       link('#/precursors', 'nav-precursors', 'Precursors'),
       link('#/drones', 'nav-drones', 'Drones'),
+      link('#/hvm', 'nav-hvm', 'Vehicle approaches'),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? link('#/users', 'nav-users', 'Users') : null),
     h('div', { class: 'user-box' },

@@ -44,6 +44,7 @@ mod export;
 pub mod geojson;
 mod import;
 pub mod osm;
+pub mod osm_roads;
 mod place;
 mod progress;
 

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod directory;
 pub mod drone;
 pub mod error;
+pub mod hvm;
 pub mod json;
 pub mod meta;
 mod metrics;
@@ -52,11 +53,13 @@ pub struct Settings {
     pub max_import_bytes: usize,
     /// Analysis runs computed at once by this process; later ones wait, queued.
     pub parallel_studies: usize,
+    /// An OpenStreetMap extract whose roads `/api/v1/hvm` may use (`"roads": "osm"`).
+    pub hvm_osm: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2 }
+        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2, hvm_osm: None }
     }
 }
 
@@ -143,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/drone/zones", get(drone::zones))
         .route("/drone/zones/import", post(drone::import).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
         .route("/drone/check", post(drone::check).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
+        .route("/hvm", post(hvm::analyse))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 

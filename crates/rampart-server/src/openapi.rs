@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{analysis, assets, auth, directory, drone, meta, network, threat, transfer};
+use crate::{analysis, assets, auth, directory, drone, hvm, meta, network, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         analysis::create_run, analysis::list_runs, analysis::get_run, analysis::cancel_run,
         threat::blast, threat::egress, threat::screen, threat::catalogue_get, threat::report,
         drone::zones, drone::import, drone::check,
+        hvm::analyse,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),

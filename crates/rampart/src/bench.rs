@@ -447,3 +447,78 @@ pub fn drone(zones: usize, reports: usize, seed: u64) -> Result<()> {
     println!("| incursions (stays per drone and zone) | 1 | {full:.2} s | {:.0} |", reports as f64 / full);
     Ok(())
 }
+
+/// Median of measured durations, in milliseconds.
+fn median_ms(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    times.get(times.len() / 2).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(f64::NAN)
+}
+
+/// Hostile-vehicle approaches: Helsinki's Senate Square over the OSM extract (reading
+/// included), then a central square over a generated `grid` × `grid` street grid
+/// (80 m blocks, every junction nudged so that bends vary) with all its roads.
+pub fn hvm(osm: &std::path::Path, grid: usize, rounds: usize) -> Result<()> {
+    use rampart_threat::hvm::{analyse, approach::Plane, Config, Perimeter, Road, RoadNetwork, Oneway};
+    use serde_json::json;
+    let rounds = rounds.max(1);
+    let config = Config::default();
+    println!("| benchmark | roads | nodes | road segments | approaches | classes | read | analyse | total |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    // Senate Square (Senaatintori), Helsinki.
+    let square = json!({"type": "Polygon", "coordinates": [[[24.9510, 60.1689], [24.9535, 60.1689], [24.9535, 60.1700], [24.9510, 60.1700], [24.9510, 60.1689]]]});
+    let perimeter = Perimeter::from_geojson(&square).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (mut read, mut run, mut total) = (Vec::new(), Vec::new(), Vec::new());
+    let mut shape = (0, 0, 0, 0);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let (net, report) = rampart_formats::osm_roads::read_roads(osm, perimeter.search_box(config.search_margin_m)).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let read_done = Instant::now();
+        let a = analyse(&perimeter, &net, &config).map_err(|e| anyhow::anyhow!("{e}"))?;
+        read.push(read_done - start);
+        run.push(read_done.elapsed());
+        total.push(start.elapsed());
+        shape = (report.ways, report.nodes, a.segments, a.approaches.len());
+    }
+    println!(
+        "| Senate Square, {} | {} | {} | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms |",
+        osm.file_name().and_then(|f| f.to_str()).unwrap_or("extract"),
+        shape.0, shape.1, shape.2, shape.3, config.vehicles.len(), median_ms(read), median_ms(run), median_ms(total)
+    );
+
+    // A generated street grid: `grid` streets each way, 80 m apart, junctions nudged
+    // by up to ±12 m (a deterministic pattern), a 240 m square perimeter in the middle.
+    let plane = Plane::new(24.94, 60.17);
+    let mut net = RoadNetwork::default();
+    let half = grid as f64 * 40.0;
+    for i in 0..grid {
+        for j in 0..grid {
+            let nudge = |k: usize| ((k * 7919 % 25) as f64) - 12.0;
+            let (x, y) = (i as f64 * 80.0 - half + nudge(i * 31 + j), j as f64 * 80.0 - half + nudge(j * 17 + i * 3));
+            let (lon, lat) = plane.unproject(x, y);
+            net.add_node(lon, lat);
+        }
+    }
+    let id = |i: usize, j: usize| (i * grid + j) as u32;
+    for k in 0..grid {
+        let road = |nodes: Vec<u32>, dir: &str| Road { source: format!("grid:{dir}/{k}"), name: None, nodes, oneway: Oneway::No, maxspeed_kmh: Some(50.0), bank: None };
+        net.roads.push(road((0..grid).map(|j| id(k, j)).collect(), "ns"));
+        net.roads.push(road((0..grid).map(|i| id(i, k)).collect(), "ew"));
+    }
+    let (c0, c1) = (plane.unproject(-125.0, -125.0), plane.unproject(115.0, 115.0));
+    let centre = json!({"type": "Polygon", "coordinates": [[[c0.0, c0.1], [c1.0, c0.1], [c1.0, c1.1], [c0.0, c1.1], [c0.0, c0.1]]]});
+    let perimeter = Perimeter::from_geojson(&centre).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut run = Vec::new();
+    let mut shape = (0, 0);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let a = analyse(&perimeter, &net, &config).map_err(|e| anyhow::anyhow!("{e}"))?;
+        run.push(start.elapsed());
+        shape = (a.segments, a.approaches.len());
+    }
+    let ms = median_ms(run);
+    println!(
+        "| generated grid {grid} × {grid} ({:.0} km across) | {} | {} | {} | {} | {} | — | {ms:.1} ms | {ms:.1} ms |",
+        grid as f64 * 0.08, net.roads.len(), net.nodes.len(), shape.0, shape.1, config.vehicles.len()
+    );
+    Ok(())
+}

@@ -17,6 +17,7 @@ pub struct FileConfig {
     pub session_hours: Option<i64>,
     pub max_body_mb: Option<usize>,
     pub log_format: Option<String>,
+    pub hvm_osm: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -41,6 +42,8 @@ pub struct Config {
     pub session_hours: i64,
     pub max_body_mb: usize,
     pub json_logs: bool,
+    /// An OpenStreetMap extract whose roads the hostile-vehicle API may use.
+    pub hvm_osm: Option<PathBuf>,
 }
 
 /// Values given on the command line or in the environment (clap reads both).
@@ -72,6 +75,9 @@ pub struct ServeOverrides {
     /// Hours a login lasts [default: 12].
     #[arg(long, env = "RAMPART_SESSION_HOURS")]
     pub session_hours: Option<i64>,
+    /// OpenStreetMap extract (.osm.pbf) whose roads POST /api/v1/hvm may use for approaches.
+    #[arg(long, env = "RAMPART_HVM_OSM")]
+    pub hvm_osm: Option<PathBuf>,
 }
 
 impl Config {
@@ -101,6 +107,7 @@ impl Config {
             session_hours,
             max_body_mb: f.max_body_mb.unwrap_or(2),
             json_logs: log_format == "json",
+            hvm_osm: s.hvm_osm.clone().or(f.hvm_osm),
         })
     }
 

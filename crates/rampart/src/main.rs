@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod demo;
 mod drone;
+mod hvm;
 mod io;
 mod threat;
 
@@ -44,6 +45,8 @@ enum Command {
         #[command(subcommand)]
         command: analyze::AnalyzeCommand,
     },
+    /// Hostile vehicle mitigation: the vehicle approaches into a perimeter, attainable impact speeds per vehicle class, energy and the barrier rating needed.
+    Hvm(hvm::HvmArgs),
     /// Seed a demo registry of Europe if the database has no assets, print how to log in, then serve.
     Demo {
         #[command(flatten)]
@@ -201,6 +204,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2557)]
         seed: u64,
     },
+    /// Hostile-vehicle approaches: a city-centre perimeter over an OSM extract, and over a generated city-sized street grid.
+    Hvm {
+        /// The OpenStreetMap extract (default: the Helsinki test extract beside the checkout).
+        #[arg(long, default_value = "../shared/corpora/osm/Helsinki.osm.pbf")]
+        osm: std::path::PathBuf,
+        /// Streets across the generated grid (the grid has this many squared junctions).
+        #[arg(long, default_value_t = 400)]
+        grid: usize,
+        /// Runs of each measurement (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
     Query {
         /// Queries per kind.
@@ -303,6 +318,7 @@ async fn main() -> Result<()> {
         }
         Command::Analyze { command } => analyze::run(open(&config), command).await,
         Command::Drone { command } => drone::run(open(&config), command).await,
+        Command::Hvm(args) => hvm::run(args, open(&config)).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -322,6 +338,7 @@ async fn main() -> Result<()> {
             BenchCommand::Precursor { formulations, seed } => bench::precursor(formulations, seed),
             BenchCommand::Drone { zones, reports, seed } => bench::drone(zones, reports, seed),
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
+            BenchCommand::Hvm { osm, grid, rounds } => bench::hvm(&osm, grid, rounds),
         },
     }
 }
@@ -338,6 +355,7 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         secure_cookies: config.secure_cookies,
         session_hours: config.session_hours,
         max_body_bytes: config.max_body_mb * 1024 * 1024,
+        hvm_osm: config.hvm_osm.clone(),
         ..Default::default()
     };
     let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);

@@ -214,6 +214,15 @@ async fn matrix(backend: Backend) {
     let zf = zone_file.clone();
     let track = move |_: &str| Some(json!({"zones": zf.clone(), "track": {"reports": [{"uas_id": "D1", "lat": 52.52, "lon": 13.4, "height_agl_m": 50}]}}));
     check(&c, Method::POST, "/api/v1/drone/check", track, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    // Hostile-vehicle approaches: everybody signed in may compute them over a perimeter in the body;
+    // a registry perimeter must be readable (DE-SUB-1 is a point: its readers are told so, others that it does not exist).
+    let road = json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+        "geometry": {"type": "LineString", "coordinates": [[13.390, 52.5205], [13.4005, 52.5205]]}}]});
+    let drawn = json!({"type": "Polygon", "coordinates": [[[13.400, 52.520], [13.401, 52.520], [13.401, 52.521], [13.400, 52.521], [13.400, 52.520]]]});
+    let in_body = |_: &str| Some(json!({"perimeter": drawn, "paths": road}));
+    check(&c, Method::POST, "/api/v1/hvm", in_body, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    let registry = |_: &str| Some(json!({"asset_id": "DE-SUB-1", "paths": road}));
+    check(&c, Method::POST, "/api/v1/hvm", registry, [422, 422, 422, 422, 422, 404, 422, 401]).await;
 
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;

@@ -5,5 +5,6 @@ mod analysis;
 mod auth;
 mod drone;
 mod helpers;
+mod hvm;
 mod registry;
 mod threat;

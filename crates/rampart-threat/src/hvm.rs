@@ -1,2 +1,0 @@
-//! Hostile vehicle mitigation: vehicle approaches into a protected perimeter and the
-//! barrier rating each needs.
