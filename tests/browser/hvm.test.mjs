@@ -74,7 +74,7 @@ test('draws a perimeter and an approach, and reads the ratings it needs', STEP, 
   await page.waitForSelector('#hvm-run');
   assert.match(page.url(), /#\/hvm$/);
   await page.waitForFunction(() => document.body.dataset.hvmMapReady === '1');
-  await page.evaluate(() => window.rampartHvmMap.jumpTo({ center: [24.948, 60.17], zoom: 16 }));
+  await page.evaluate(() => window.rampartHvmMap.jumpTo({ center: [24.9495, 60.1695], zoom: 15.5 }));
   await page.waitForFunction(() => !window.rampartHvmMap.isMoving());
 
   // A square of about 110 m × 110 m.
@@ -86,7 +86,8 @@ test('draws a perimeter and an approach, and reads the ratings it needs', STEP, 
 
   // A path from the south turning east 55 m before the perimeter.
   await page.click('#hvm-draw-path');
-  for (const [lon, lat] of [[24.949, 60.1680], [24.949, 60.1700], [24.951, 60.1700]]) await clickAt(lon, lat);
+  for (const [lon, lat] of [[24.949, 60.1686], [24.949, 60.1700], [24.951, 60.1700]]) await clickAt(lon, lat);
+  assert.match(await page.textContent('#hvm-status'), /Drawing an approach path: 3 points/);
   await page.click('#hvm-finish');
   assert.match(await page.textContent('#hvm-status'), /Perimeter drawn; 1 approach path\./);
 

@@ -160,8 +160,7 @@ async function createHvmMap(container, onChange) {
     },
     request() {
       const body = {};
-      if (perimeterAsset && !perimeter) body.asset_id = perimeterAsset.id;
-      else if (perimeterAsset) body.asset_id = perimeterAsset.id;
+      if (perimeterAsset) body.asset_id = perimeterAsset.id;
       else if (perimeter) body.perimeter = perimeter;
       body.paths = { type: 'FeatureCollection', features: paths.map((c, i) => ({ type: 'Feature', properties: { name: `Path ${i + 1}` }, geometry: { type: 'LineString', coordinates: c } })) };
       return body;
@@ -198,10 +197,10 @@ export async function showHvm(root) {
       h('div', { class: 'analysis-form' },
         status,
         h('div', { class: 'button-row' },
-          h('button', { type: 'button', id: 'hvm-draw-perimeter', class: 'btn btn-ghost', onclick: () => page.mapApi.draw('perimeter') }, 'Draw perimeter'),
-          h('button', { type: 'button', id: 'hvm-draw-path', class: 'btn btn-ghost', onclick: () => page.mapApi.draw('path') }, 'Draw approach path'),
-          h('button', { type: 'button', id: 'hvm-finish', class: 'btn btn-ghost', onclick: () => page.mapApi.finish() }, 'Finish'),
-          h('button', { type: 'button', id: 'hvm-clear-paths', class: 'btn btn-ghost', onclick: () => page.mapApi.clearPaths() }, 'Clear paths')),
+          h('button', { type: 'button', id: 'hvm-draw-perimeter', class: 'btn btn-secondary btn-small', onclick: () => page.mapApi.draw('perimeter') }, 'Draw perimeter'),
+          h('button', { type: 'button', id: 'hvm-draw-path', class: 'btn btn-secondary btn-small', onclick: () => page.mapApi.draw('path') }, 'Draw approach path'),
+          h('button', { type: 'button', id: 'hvm-finish', class: 'btn btn-secondary btn-small', onclick: () => page.mapApi.finish() }, 'Finish'),
+          h('button', { type: 'button', id: 'hvm-clear-paths', class: 'btn btn-secondary btn-small', onclick: () => page.mapApi.clearPaths() }, 'Clear paths')),
         classes,
         h('label', { class: 'field' }, h('span', null, 'Installed barrier rating (optional)'), barrier),
         h('label', { class: 'check' }, legal, 'Cap speeds at legal limits'),
