@@ -18,13 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-function env(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name} (see the top of analysis.test.mjs)`);
-  return v;
-}
+import { env, launchChromium } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const ADMIN = env('RAMPART_USER');
@@ -95,16 +89,7 @@ before(async () => {
   target = { id: supplier.id, lon, lat, country: supplier.country };
 
   profile = mkdtempSync(join(tmpdir(), 'rampart-chromium-analysis-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync', '--disable-quic'],
-    viewport: { width: 1280, height: 800 },
-  });
-  page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ context, page } = await launchChromium(profile, pageErrors));
 });
 
 after(async () => {

@@ -1,0 +1,29 @@
+// What every browser test needs: its settings from the environment, and Debian's
+// Chromium through playwright-core — headless, no sandbox, no background networking,
+// a fresh profile — with page errors collected for the tests to assert on.
+import { chromium } from 'playwright-core';
+
+export function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name} (see the top of the test file)`);
+  return v;
+}
+
+/**
+ * Chromium on a fresh profile folder; `options` add to or override the defaults
+ * (e.g. a viewport, acceptDownloads). Page errors are pushed onto `pageErrors`.
+ */
+export async function launchChromium(profile, pageErrors, options = {}) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync', '--disable-quic'],
+    viewport: { width: 1280, height: 800 },
+    ...options,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(30_000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return { context, page };
+}
