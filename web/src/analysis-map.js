@@ -5,7 +5,7 @@
 /* global maplibregl */
 import { get, query } from './api.js';
 import { debounce, h } from './dom.js';
-import { ATTRIBUTION, EUROPE, basemapLayers, registryLayers } from './map.js';
+import { basemapLayers, newMap, registryLayers } from './map.js';
 
 const DRAW = '#6b3fa0';
 const PICKED = '#1f5fa8';
@@ -107,22 +107,7 @@ function bboxOf(map) {
  * onPlacing(bool) when placing starts or stops.
  */
 export async function createAnalysisMap(container, handlers) {
-  let basemap = EMPTY;
-  try {
-    const res = await fetch('basemap.geojson');
-    if (res.ok) basemap = await res.json();
-  } catch {
-    // an empty basemap still leaves a usable map
-  }
-  maplibregl.setWorkerUrl(new URL('maplibre-gl-csp-worker.js', document.baseURI).href);
-  const map = new maplibregl.Map({
-    container, style: style(basemap), bounds: EUROPE, fitBoundsOptions: { padding: 10 },
-    minZoom: 2, maxZoom: 17, renderWorldCopies: false, attributionControl: false, dragRotate: false, pitchWithRotate: false,
-  });
-  map.touchZoomRotate.disableRotation();
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: ATTRIBUTION }), 'bottom-right');
+  const map = await newMap(container, style);
   window.rampartAnalysisMap = map;
 
   let ready = false;

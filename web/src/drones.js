@@ -10,7 +10,7 @@
 import { get, post, query, upload } from './api.js';
 import { PUBLIC_SPACE_COLOR, sectorColorExpression } from './colors.js';
 import { debounce, h, replace, select, toast } from './dom.js';
-import { ATTRIBUTION, EUROPE } from './map.js';
+import { basemapLayers, newMap } from './map.js';
 import { countryName, getMeta } from './meta.js';
 import { errorText } from './analysis.js';
 
@@ -33,9 +33,7 @@ function style(basemap) {
       incursions: { type: 'geojson', data: EMPTY },
     },
     layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#cfdae3' } },
-      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': '#f5f4f0' } },
-      { id: 'countries-border', type: 'line', source: 'countries', paint: { 'line-color': '#a3afba', 'line-width': 0.8 } },
+      ...basemapLayers(),
       { id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': ZONE, 'fill-opacity': 0.15 } },
       { id: 'zones-line', type: 'line', source: 'zones', paint: { 'line-color': ZONE, 'line-width': 1.8 } },
       {
@@ -93,22 +91,7 @@ function zoneFeatures(zones) {
 }
 
 async function createDroneMap(container, { onPick }) {
-  let basemap = EMPTY;
-  try {
-    const res = await fetch('basemap.geojson');
-    if (res.ok) basemap = await res.json();
-  } catch {
-    // an empty basemap still leaves a usable map
-  }
-  maplibregl.setWorkerUrl(new URL('maplibre-gl-csp-worker.js', document.baseURI).href);
-  const map = new maplibregl.Map({
-    container, style: style(basemap), bounds: EUROPE, fitBoundsOptions: { padding: 10 },
-    minZoom: 2, maxZoom: 17, renderWorldCopies: false, attributionControl: false, dragRotate: false, pitchWithRotate: false,
-  });
-  map.touchZoomRotate.disableRotation();
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: ATTRIBUTION }), 'bottom-right');
+  const map = await newMap(container, style);
   window.rampartDroneMap = map;
   let ready = false;
   let controller = null;

@@ -6,7 +6,7 @@
 import { ApiError, get, post, query } from './api.js';
 import { lineChart } from './chart.js';
 import { debounce, h, replace } from './dom.js';
-import { ATTRIBUTION, EUROPE } from './map.js';
+import { basemapLayers, newMap } from './map.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const CLASSES = [
@@ -34,24 +34,12 @@ function colorExpression() {
 let page = null;
 
 async function createHvmMap(container, onChange) {
-  let basemap = EMPTY;
-  try {
-    const res = await fetch('basemap.geojson');
-    if (res.ok) basemap = await res.json();
-  } catch {
-    // an empty basemap still leaves a usable map
-  }
-  maplibregl.setWorkerUrl(new URL('maplibre-gl-csp-worker.js', document.baseURI).href);
-  const map = new maplibregl.Map({
-    container,
-    style: {
+  const map = await newMap(container, (basemap) => ({
       version: 8,
       sources: { countries: { type: 'geojson', data: basemap }, spaces: { type: 'geojson', data: EMPTY }, perimeter: { type: 'geojson', data: EMPTY },
         paths: { type: 'geojson', data: EMPTY }, approaches: { type: 'geojson', data: EMPTY } },
       layers: [
-        { id: 'background', type: 'background', paint: { 'background-color': '#cfdae3' } },
-        { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': '#f5f4f0' } },
-        { id: 'countries-border', type: 'line', source: 'countries', paint: { 'line-color': '#a3afba', 'line-width': 0.8 } },
+        ...basemapLayers(),
         { id: 'spaces', type: 'circle', source: 'spaces', paint: { 'circle-radius': 5, 'circle-color': '#8e44ad', 'circle-opacity': 0.5 } },
         { id: 'perimeter-fill', type: 'fill', source: 'perimeter', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#1f5fa8', 'fill-opacity': 0.15 } },
         { id: 'perimeter-line', type: 'line', source: 'perimeter', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#1f5fa8', 'line-width': 2.5 } },
@@ -61,13 +49,7 @@ async function createHvmMap(container, onChange) {
         { id: 'vertices', type: 'circle', source: 'perimeter', filter: ['==', ['geometry-type'], 'Point'],
           paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#1f5fa8', 'circle-stroke-width': 2 } },
       ],
-    },
-    bounds: EUROPE, fitBoundsOptions: { padding: 10 }, minZoom: 2, maxZoom: 19, renderWorldCopies: false,
-    attributionControl: false, dragRotate: false, pitchWithRotate: false,
-  });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: ATTRIBUTION }), 'bottom-right');
+    }), { maxZoom: 19 });
   window.rampartHvmMap = map;
   let ready = false;
   const whenReady = (fn) => (ready ? fn() : map.once('load', fn));

@@ -174,7 +174,12 @@ function tooltip(props) {
  * handlers: onAsset(id) when an asset is clicked; onData({stats, bbox}) after each load;
  * onLoading(bool); onError(ApiError).
  */
-export async function createMap(container, handlers) {
+/**
+ * A map of Europe on the Natural Earth basemap, with zoom, scale and attribution:
+ * `style(basemap)` gives the page's style (sources and layers); `options` add to the
+ * map's options (e.g. `maxZoom`). Every map page starts here.
+ */
+export async function newMap(container, style, { compactAttribution = true, ...options } = {}) {
   let basemap = EMPTY;
   try {
     const res = await fetch('basemap.geojson');
@@ -182,7 +187,6 @@ export async function createMap(container, handlers) {
   } catch {
     // an empty basemap still leaves a usable map
   }
-
   // The worker is a same-origin file (copied by build.mjs), so the map also runs
   // under a Content-Security-Policy that forbids blob: workers.
   maplibregl.setWorkerUrl(new URL('maplibre-gl-csp-worker.js', document.baseURI).href);
@@ -197,11 +201,17 @@ export async function createMap(container, handlers) {
     attributionControl: false,
     dragRotate: false,
     pitchWithRotate: false,
+    ...options,
   });
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: ATTRIBUTION }), 'bottom-right');
+  map.addControl(new maplibregl.AttributionControl({ compact: compactAttribution, customAttribution: ATTRIBUTION }), 'bottom-right');
+  return map;
+}
+
+export async function createMap(container, handlers) {
+  const map = await newMap(container, style, { compactAttribution: false });
   window.rampartMap = map;
 
   let filters = {};

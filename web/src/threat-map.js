@@ -4,7 +4,7 @@
 import { get, query } from './api.js';
 import { CLUSTER_GREY, PUBLIC_SPACE_COLOR, sectorColorExpression } from './colors.js';
 import { debounce } from './dom.js';
-import { ATTRIBUTION, EUROPE } from './map.js';
+import { basemapLayers, newMap } from './map.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 // Light to dark: outer (weak) rings pale, inner (severe) rings dark.
@@ -20,9 +20,7 @@ function style(basemap) {
       point: { type: 'geojson', data: EMPTY },
     },
     layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#cfdae3' } },
-      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': '#f5f4f0' } },
-      { id: 'countries-border', type: 'line', source: 'countries', paint: { 'line-color': '#a3afba', 'line-width': 0.8 } },
+      ...basemapLayers(),
       { id: 'rings-fill', type: 'fill', source: 'rings', paint: { 'fill-color': ['get', 'color'], 'fill-opacity': 0.28 } },
       { id: 'rings-line', type: 'line', source: 'rings', paint: { 'line-color': ['get', 'color'], 'line-width': 1.4 } },
       {
@@ -39,21 +37,7 @@ function style(basemap) {
 
 /** handlers.onPlace({lon, lat}) when the map is clicked. */
 export async function createThreatMap(container, handlers) {
-  let basemap = EMPTY;
-  try {
-    const res = await fetch('basemap.geojson');
-    if (res.ok) basemap = await res.json();
-  } catch {
-    // an empty basemap still leaves a usable map
-  }
-  maplibregl.setWorkerUrl(new URL('maplibre-gl-csp-worker.js', document.baseURI).href);
-  const map = new maplibregl.Map({
-    container, style: style(basemap), bounds: EUROPE, fitBoundsOptions: { padding: 10 },
-    minZoom: 2, maxZoom: 17, renderWorldCopies: false, attributionControl: false, dragRotate: false, pitchWithRotate: false,
-  });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
-  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: ATTRIBUTION }), 'bottom-right');
+  const map = await newMap(container, style);
   window.rampartThreatMap = map;
   let ready = false;
   let controller = null;
