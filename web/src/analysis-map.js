@@ -107,7 +107,7 @@ function bboxOf(map) {
  * onPlacing(bool) when placing starts or stops.
  */
 export async function createAnalysisMap(container, handlers) {
-  const map = await newMap(container, style);
+  const { map } = await newMap(container, style);
   window.rampartAnalysisMap = map;
 
   let ready = false;

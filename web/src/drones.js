@@ -91,7 +91,7 @@ function zoneFeatures(zones) {
 }
 
 async function createDroneMap(container, { onPick }) {
-  const map = await newMap(container, style);
+  const { map } = await newMap(container, style);
   window.rampartDroneMap = map;
   let ready = false;
   let controller = null;

@@ -34,7 +34,7 @@ function colorExpression() {
 let page = null;
 
 async function createHvmMap(container, onChange) {
-  const map = await newMap(container, (basemap) => ({
+  const { map } = await newMap(container, (basemap) => ({
       version: 8,
       sources: { countries: { type: 'geojson', data: basemap }, spaces: { type: 'geojson', data: EMPTY }, perimeter: { type: 'geojson', data: EMPTY },
         paths: { type: 'geojson', data: EMPTY }, approaches: { type: 'geojson', data: EMPTY } },

@@ -177,7 +177,8 @@ function tooltip(props) {
 /**
  * A map of Europe on the Natural Earth basemap, with zoom, scale and attribution:
  * `style(basemap)` gives the page's style (sources and layers); `options` add to the
- * map's options (e.g. `maxZoom`). Every map page starts here.
+ * map's options (e.g. `maxZoom`). Returns the map and the basemap's countries. Every
+ * map page starts here.
  */
 export async function newMap(container, style, { compactAttribution = true, ...options } = {}) {
   let basemap = EMPTY;
@@ -207,11 +208,11 @@ export async function newMap(container, style, { compactAttribution = true, ...o
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.addControl(new maplibregl.AttributionControl({ compact: compactAttribution, customAttribution: ATTRIBUTION }), 'bottom-right');
-  return map;
+  return { map, basemap };
 }
 
 export async function createMap(container, handlers) {
-  const map = await newMap(container, style, { compactAttribution: false });
+  const { map, basemap } = await newMap(container, style, { compactAttribution: false });
   window.rampartMap = map;
 
   let filters = {};

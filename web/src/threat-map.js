@@ -37,7 +37,7 @@ function style(basemap) {
 
 /** handlers.onPlace({lon, lat}) when the map is clicked. */
 export async function createThreatMap(container, handlers) {
-  const map = await newMap(container, style);
+  const { map } = await newMap(container, style);
   window.rampartThreatMap = map;
   let ready = false;
   let controller = null;
