@@ -167,7 +167,7 @@ pub async fn percolation(store: impl std::future::Future<Output = Result<Store>>
     let seeds: Vec<u64> = (1..=a.seeds.max(1)).collect();
     let start = Instant::now();
     let (points, about) = if a.networks.is_empty() {
-        if a.nodes < 2 || !(a.mean_degree > 0.0) {
+        if a.nodes < 2 || a.mean_degree.is_nan() || a.mean_degree <= 0.0 {
             bail!("--nodes must be at least 2 and --mean-degree positive");
         }
         let pts = percolation::coupled_erdos_renyi_sweep(a.nodes, a.mean_degree, &ps, &seeds);

@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod demo;
 mod io;
+mod parquet_out;
 
 use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
@@ -40,7 +41,7 @@ enum Command {
     /// Analyse the registry: cascades, criticality, connectivity, risk, percolation, load redistribution, IIM.
     Analyze {
         #[command(subcommand)]
-        command: analyze::AnalyzeCommand,
+        command: Box<analyze::AnalyzeCommand>,
     },
     /// Seed a demo registry of Europe if the database has no assets, print how to log in, then serve.
     Demo {
@@ -256,7 +257,7 @@ async fn main() -> Result<()> {
             let store = open(&config).await?;
             io::export(&store, &format, &out, country.as_deref(), sector.as_deref()).await
         }
-        Command::Analyze { command } => analyze::run(open(&config), command).await,
+        Command::Analyze { command } => analyze::run(open(&config), *command).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
