@@ -55,6 +55,11 @@ pub struct Output {
     /// Also write the result's main table as CSV here.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// Also write the result's main table as Apache Parquet here (Snappy, row groups of 100,000
+    /// rows). Column types come from the cells: BOOLEAN when all are true/false, INT64 when all
+    /// are integers, DOUBLE when all are finite numbers, else UTF8 text; empty cells are nulls.
+    #[arg(long)]
+    pub parquet: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -151,13 +156,17 @@ pub fn write(output: &Output, result: &Value, table: Option<(&[&str], Vec<Vec<St
         Some(p) => std::fs::write(p, text + "\n").with_context(|| format!("{}: cannot write", p.display()))?,
         None => println!("{text}"),
     }
-    if let (Some(path), Some((header, rows))) = (&output.csv, table) {
+    let Some((header, rows)) = table else { return Ok(()) };
+    if let Some(path) = &output.csv {
         let mut w = csv_writer(path)?;
         w.write_record(header)?;
-        for r in rows {
-            w.write_record(&r)?;
+        for r in &rows {
+            w.write_record(r)?;
         }
         w.flush()?;
+    }
+    if let Some(path) = &output.parquet {
+        crate::parquet_out::write(path, header, &rows)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod demo;
 mod drone;
 mod hvm;
 mod io;
+mod parquet_out;
 mod threat;
 
 use anyhow::{anyhow, Context, Result};
@@ -43,7 +44,7 @@ enum Command {
     /// Analyse the registry: cascades, criticality, connectivity, risk, percolation, load redistribution, IIM.
     Analyze {
         #[command(subcommand)]
-        command: analyze::AnalyzeCommand,
+        command: Box<analyze::AnalyzeCommand>,
     },
     /// Hostile vehicle mitigation: the vehicle approaches into a perimeter, attainable impact speeds per vehicle class, energy and the barrier rating needed.
     Hvm(hvm::HvmArgs),
@@ -316,7 +317,7 @@ async fn main() -> Result<()> {
             let store = open(&config).await?;
             io::export(&store, &format, &out, country.as_deref(), sector.as_deref()).await
         }
-        Command::Analyze { command } => analyze::run(open(&config), command).await,
+        Command::Analyze { command } => analyze::run(open(&config), *command).await,
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
         Command::Migrate => {

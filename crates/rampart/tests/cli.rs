@@ -224,6 +224,72 @@ fn analysis_runs_on_files_the_database_and_the_binary_graph_alike() {
 }
 
 #[test]
+fn a_criticality_ranking_as_parquet_reads_back_typed() {
+    use parquet::basic::{Compression, LogicalType, Type as Physical};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::RowAccessor;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = town(dir.path());
+    let path = |name: &str| dir.path().join(name).to_str().expect("path").to_string();
+    let (pq, csv) = (path("ranking.parquet"), path("ranking.csv"));
+    let mut args = vec!["analyze", "criticality", "--out", "/dev/null", "--parquet", &pq, "--csv", &csv, "--files"];
+    args.extend(files.iter().map(String::as_str));
+    ok(&rampart(&dir.path().join("db"), &args));
+
+    let reader = SerializedFileReader::new(std::fs::File::open(&pq).expect("open")).expect("parquet");
+    let meta = reader.metadata();
+    // The column types come from the cells: integers, finite numbers, true/false, text.
+    let columns: Vec<(String, Physical, Option<LogicalType>)> =
+        meta.file_metadata().schema_descr().columns().iter().map(|c| (c.name().to_string(), c.physical_type(), c.logical_type_ref().cloned())).collect();
+    let text = Some(LogicalType::String);
+    assert_eq!(
+        columns,
+        [
+            ("rank".to_string(), Physical::INT64, None),
+            ("asset".to_string(), Physical::BYTE_ARRAY, text.clone()),
+            ("class".to_string(), Physical::BYTE_ARRAY, text.clone()),
+            ("country".to_string(), Physical::BYTE_ARRAY, text),
+            ("person_hours".to_string(), Physical::DOUBLE, None),
+            ("assets_down".to_string(), Physical::INT64, None),
+            ("economic_loss".to_string(), Physical::DOUBLE, None),
+            ("member_states".to_string(), Physical::INT64, None),
+            ("european_significance".to_string(), Physical::BOOLEAN, None),
+        ]
+    );
+    assert_eq!((meta.num_row_groups(), meta.file_metadata().num_rows()), (1, 4));
+    assert_eq!(meta.row_group(0).column(0).compression(), Compression::SNAPPY);
+
+    let rows: Vec<parquet::record::Row> = reader.get_row_iter(None).expect("rows").map(|r| r.expect("row")).collect();
+    let first = |r: &parquet::record::Row| {
+        (
+            r.get_long(0).expect("rank"),
+            r.get_string(1).expect("asset").clone(),
+            r.get_string(2).expect("class").clone(),
+            r.get_string(3).expect("country").clone(),
+            r.get_double(4).expect("person_hours"),
+            r.get_long(5).expect("assets_down"),
+            r.get_double(6).expect("economic_loss"),
+            r.get_long(7).expect("member_states"),
+            r.get_bool(8).expect("european_significance"),
+        )
+    };
+    // As in the CSV of the test above: the plant, then the substation.
+    assert_eq!(first(&rows[0]), (1, "plant".into(), "electricity".into(), "DE".into(), 392_000.0, 4, 10_400.0, 1, false));
+    assert_eq!(first(&rows[1]), (2, "substation".into(), "electricity".into(), "DE".into(), 188_000.0, 3, 3_200.0, 1, false));
+    // And every row holds what the CSV holds.
+    let csv = std::fs::read_to_string(&csv).expect("read");
+    let from_parquet: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let (rank, asset, class, country, ph, down, loss, states, eu) = first(r);
+            format!("{rank},{asset},{class},{country},{ph:?},{down},{loss:?},{states},{eu}")
+        })
+        .collect();
+    assert_eq!(from_parquet, csv.lines().skip(1).collect::<Vec<_>>());
+}
+
+#[test]
 fn iim_and_percolation_reproduce_published_results() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = |name: &str| dir.path().join(name).to_str().expect("path").to_string();
