@@ -507,18 +507,22 @@ pub fn hvm(osm: &std::path::Path, grid: usize, rounds: usize) -> Result<()> {
     let (c0, c1) = (plane.unproject(-125.0, -125.0), plane.unproject(115.0, 115.0));
     let centre = json!({"type": "Polygon", "coordinates": [[[c0.0, c0.1], [c1.0, c0.1], [c1.0, c1.1], [c0.0, c1.1], [c0.0, c0.1]]]});
     let perimeter = Perimeter::from_geojson(&centre).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut run = Vec::new();
-    let mut shape = (0, 0);
-    for _ in 0..rounds {
-        let start = Instant::now();
-        let a = analyse(&perimeter, &net, &config).map_err(|e| anyhow::anyhow!("{e}"))?;
-        run.push(start.elapsed());
-        shape = (a.segments, a.approaches.len());
+    // With the default 1 km margin, and with the whole grid as run-up network.
+    for margin in [config.search_margin_m, 20_000.0] {
+        let config = Config { search_margin_m: margin, ..config.clone() };
+        let mut run = Vec::new();
+        let mut shape = (0, 0);
+        for _ in 0..rounds {
+            let start = Instant::now();
+            let a = analyse(&perimeter, &net, &config).map_err(|e| anyhow::anyhow!("{e}"))?;
+            run.push(start.elapsed());
+            shape = (a.segments, a.approaches.len());
+        }
+        let ms = median_ms(run);
+        println!(
+            "| generated grid {grid} × {grid} ({:.0} km across), margin {:.0} m | {} | {} | {} | {} | {} | — | {ms:.1} ms | {ms:.1} ms |",
+            grid as f64 * 0.08, margin, net.roads.len(), net.nodes.len(), shape.0, shape.1, config.vehicles.len()
+        );
     }
-    let ms = median_ms(run);
-    println!(
-        "| generated grid {grid} × {grid} ({:.0} km across) | {} | {} | {} | {} | {} | — | {ms:.1} ms | {ms:.1} ms |",
-        grid as f64 * 0.08, net.roads.len(), net.nodes.len(), shape.0, shape.1, config.vehicles.len()
-    );
     Ok(())
 }

@@ -64,6 +64,8 @@ pub struct Rules {
     pub bend_window_m: f64,
     pub legal_limits: bool,
     pub respect_oneway: bool,
+    /// Segments farther than this from the perimeter's box (both ends) are left out, m.
+    pub margin_m: f64,
 }
 
 /// The directed run-up graph and the entries into the perimeter.
@@ -171,6 +173,12 @@ impl Graph {
             for w in r.nodes.windows(2) {
                 let (a, b) = (w[0], w[1]);
                 let (pa, pb) = (pos[a as usize], pos[b as usize]);
+                let far = |p: (f64, f64)| {
+                    p.0 < rmin.0 - rules.margin_m || p.0 > rmax.0 + rules.margin_m || p.1 < rmin.1 - rules.margin_m || p.1 > rmax.1 + rules.margin_m
+                };
+                if far(pa) && far(pb) {
+                    continue;
+                }
                 let l = (pb.0 - pa.0).hypot(pb.1 - pa.1);
                 if l <= 1e-6 {
                     continue;

@@ -46,7 +46,7 @@ pub struct Config {
     pub legal_limits: bool,
     /// Drive one-way streets only their way (off by default, for the same reason).
     pub respect_oneway: bool,
-    /// Roads are read this far around the perimeter, m.
+    /// Roads are read this far around the perimeter's box, m; run-ups start within it.
     pub search_margin_m: f64,
     /// Largest allowed penetration behind the barrier line, m; printed in the
     /// required ratings and checked against an installed barrier.
@@ -304,7 +304,7 @@ pub fn analyse(perimeter: &Perimeter, roads: &RoadNetwork, config: &Config) -> R
     if let Some((i, _)) = roads.roads.iter().enumerate().find(|(_, r)| r.nodes.iter().any(|&n| n as usize >= roads.nodes.len())) {
         return Err(Invalid::one(format!("roads[{i}]"), "refers to a node that is not in the network"));
     }
-    let rules = approach::Rules { mu: config.mu, bend_window_m: config.bend_window_m, legal_limits: config.legal_limits, respect_oneway: config.respect_oneway };
+    let rules = approach::Rules { mu: config.mu, bend_window_m: config.bend_window_m, legal_limits: config.legal_limits, respect_oneway: config.respect_oneway, margin_m: config.search_margin_m };
     let g = approach::Graph::build(perimeter, roads, rules);
     let lonlat = |p: (f64, f64)| {
         let (lon, lat) = g.plane.unproject(p.0, p.1);
