@@ -65,7 +65,8 @@ async fn bad_input_names_the_field() {
 
     // The public samples import; a self-crossing ring is refused with its place.
     for name in ["che_sample_ed269.json", "che_sample_ed318.json"] {
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{SAMPLES}/{name}")).unwrap()).unwrap();
+        let text = std::fs::read_to_string(format!("{SAMPLES}/{name}")).expect("the public sample");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(c.send(Method::POST, "/api/v1/drone/zones/import", Some(doc)).await.status, 200, "{name}");
     }
     let bow_tie = json!({"features": [{"identifier": "X1", "country": "CHE", "name": "x", "type": "COMMON", "restriction": "PROHIBITED", "reason": [],
@@ -76,7 +77,7 @@ async fn bad_input_names_the_field() {
     assert_eq!(r.body["errors"][0]["field"], "features[0].geometry[0].horizontalProjection.coordinates[0]");
     // A truncated Remote ID message in a track, and the bad zones, are both named.
     let r = c.send(Method::POST, "/api/v1/drone/check", Some(json!({"zones": bow_tie, "track": [{"hex": "1224"}]}))).await;
-    let fields: Vec<&str> = r.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    let fields: Vec<&str> = r.body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields, ["zones.features[0].geometry[0].horizontalProjection.coordinates[0]", "track.reports[0].hex"]);
     assert_eq!(r.body["errors"][1]["message"], "a Remote ID message is 25 bytes; found 2");
 }
