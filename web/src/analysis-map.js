@@ -3,9 +3,9 @@
 // point (placed by clicking) and its rings or isopleths (graded colours, labelled by
 // threshold), and the impact of a result (down now in red, affected in grey).
 /* global maplibregl */
-import { get, query } from './api.js';
+import { get } from './api.js';
 import { debounce, h } from './dom.js';
-import { basemapLayers, newMap, registryLayers } from './map.js';
+import { basemapLayers, bboxOf, newMap, registryInView, registryLayers } from './map.js';
 
 const DRAW = '#6b3fa0';
 const PICKED = '#1f5fa8';
@@ -93,13 +93,6 @@ function extremes(geometry) {
   return north ? { north, south } : null;
 }
 
-function bboxOf(map) {
-  const b = map.getBounds();
-  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-  return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)]
-    .map((v) => v.toFixed(4)).join(',');
-}
-
 /**
  * handlers: onPick({id, name, lon, lat}) when an asset is clicked outside drawing;
  * onDrawing({drawing, vertices, closed}) whenever the footprint changes;
@@ -111,7 +104,6 @@ export async function createAnalysisMap(container, handlers) {
   window.rampartAnalysisMap = map;
 
   let ready = false;
-  let controller = null;
   const vertices = [];
   const impacts = new Map();
   let drawing = false;
@@ -123,18 +115,10 @@ export async function createAnalysisMap(container, handlers) {
   const whenReady = (fn) => (ready ? fn() : map.once('load', fn));
   const setData = (id, data) => whenReady(() => map.getSource(id)?.setData(data));
 
-  async function load() {
-    if (!ready) return;
-    controller?.abort();
-    controller = new AbortController();
-    try {
-      const fc = await get(`/map${query({ bbox: bboxOf(map), zoom: Math.floor(map.getZoom()) })}`, { signal: controller.signal });
-      map.getSource('assets').setData(fc && Array.isArray(fc.features) ? fc : EMPTY);
-      document.body.dataset.analysisMapLoads = String(Number(document.body.dataset.analysisMapLoads || 0) + 1);
-    } catch (e) {
-      if (e.name !== 'AbortError') console.warn('analysis map:', e.message);
-    }
-  }
+  const fetchInView = registryInView(map, 'analysis map', () => {
+    document.body.dataset.analysisMapLoads = String(Number(document.body.dataset.analysisMapLoads || 0) + 1);
+  });
+  const load = () => (ready ? fetchInView() : undefined);
   const reload = debounce(load, 250);
   map.on('load', () => {
     ready = true;

@@ -10,7 +10,7 @@
 import { get, post, query, upload } from './api.js';
 import { PUBLIC_SPACE_COLOR, sectorColorExpression } from './colors.js';
 import { debounce, h, replace, select, toast } from './dom.js';
-import { basemapLayers, newMap } from './map.js';
+import { basemapLayers, bboxOf, newMap, registryInView } from './map.js';
 import { countryName, getMeta } from './meta.js';
 import { errorText } from './analysis.js';
 
@@ -66,13 +66,6 @@ function style(basemap) {
   };
 }
 
-function bboxOf(map) {
-  const b = map.getBounds();
-  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-  return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)]
-    .map((v) => v.toFixed(4)).join(',');
-}
-
 function boundsOfCoords(coords) {
   let b = null;
   for (const [x, y] of coords) {
@@ -94,20 +87,10 @@ async function createDroneMap(container, { onPick }) {
   const { map } = await newMap(container, style);
   window.rampartDroneMap = map;
   let ready = false;
-  let controller = null;
   const whenReady = (fn) => (ready ? fn() : map.once('load', fn));
   const setData = (id, data) => whenReady(() => map.getSource(id)?.setData(data));
-  async function load() {
-    if (!ready) return;
-    controller?.abort();
-    controller = new AbortController();
-    try {
-      const fc = await get(`/map${query({ bbox: bboxOf(map), zoom: Math.floor(map.getZoom()) })}`, { signal: controller.signal });
-      map.getSource('assets').setData(fc && Array.isArray(fc.features) ? fc : EMPTY);
-    } catch (e) {
-      if (e.name !== 'AbortError') console.warn('drone map:', e.message);
-    }
-  }
+  const fetchInView = registryInView(map, 'drone map');
+  const load = () => (ready ? fetchInView() : undefined);
   map.on('load', () => {
     ready = true;
     document.body.dataset.droneMapReady = '1';

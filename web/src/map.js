@@ -146,13 +146,34 @@ function stats(fc) {
   return { features: fc.features.length, assets, clusters, clustered, total: assets + clustered };
 }
 
-function bboxOf(map) {
+/** The map's view as `west,south,east,north` for the API's `bbox`. */
+export function bboxOf(map) {
   const b = map.getBounds();
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
   return [
     clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
     clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90),
   ].map((v) => v.toFixed(4)).join(',');
+}
+
+/**
+ * A loader that fills the map's `assets` source with the registry in view (sites, or
+ * clusters when zoomed out), cancelling a load still under way; `onLoaded` runs after
+ * each load. Map pages call it when the map is ready and after each move.
+ */
+export function registryInView(map, label, onLoaded = () => {}) {
+  let controller = null;
+  return async function load() {
+    controller?.abort();
+    controller = new AbortController();
+    try {
+      const fc = await get(`/map${query({ bbox: bboxOf(map), zoom: Math.floor(map.getZoom()) })}`, { signal: controller.signal });
+      map.getSource('assets').setData(fc && Array.isArray(fc.features) ? fc : EMPTY);
+      onLoaded();
+    } catch (e) {
+      if (e.name !== 'AbortError') console.warn(`${label}:`, e.message);
+    }
+  };
 }
 
 function tooltip(props) {

@@ -1,10 +1,10 @@
 // The blast page's map: the registry's assets for orientation, the charge's point and
 // its rings (largest first, graded from pale to dark), clicked to place the charge.
 /* global maplibregl */
-import { get, query } from './api.js';
+import { get } from './api.js';
 import { CLUSTER_GREY, PUBLIC_SPACE_COLOR, sectorColorExpression } from './colors.js';
 import { debounce } from './dom.js';
-import { basemapLayers, newMap } from './map.js';
+import { basemapLayers, newMap, registryInView } from './map.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 // Light to dark: outer (weak) rings pale, inner (severe) rings dark.
@@ -40,21 +40,9 @@ export async function createThreatMap(container, handlers) {
   const { map } = await newMap(container, style);
   window.rampartThreatMap = map;
   let ready = false;
-  let controller = null;
   const whenReady = (fn) => (ready ? fn() : map.once('load', fn));
 
-  async function load() {
-    controller?.abort();
-    controller = new AbortController();
-    const b = map.getBounds();
-    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(',');
-    try {
-      const fc = await get(`/map${query({ bbox, zoom: Math.floor(map.getZoom()) })}`, { signal: controller.signal });
-      map.getSource('assets').setData(fc && Array.isArray(fc.features) ? fc : EMPTY);
-    } catch (e) {
-      if (e.name !== 'AbortError') console.warn('threat map:', e.message);
-    }
-  }
+  const load = registryInView(map, 'threat map');
   map.on('load', () => {
     ready = true;
     document.body.dataset.threatMapReady = '1';

@@ -350,7 +350,7 @@ pub fn precursor(formulations: usize, seed: u64) -> Result<()> {
 /// 3 km of a zone. Times the index, the position checks on one thread and on every
 /// core, and the whole incursion check (stays of drones in zones) on one thread.
 pub fn drone(zones: usize, reports: usize, seed: u64) -> Result<()> {
-    use rampart_threat::drone::zone::{circle_ring, Applicability, Limit, Reason, Restriction, Shape, VerticalReference, Volume, Zone, ZoneType};
+    use rampart_threat::drone::zone::{circle_ring, Limit, Shape, VerticalReference, Volume, Zone};
     use rampart_threat::drone::{Report, ZoneIndex};
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -368,21 +368,8 @@ pub fn drone(zones: usize, reports: usize, seed: u64) -> Result<()> {
             };
             let reference = if i % 5 == 0 { VerticalReference::Amsl } else { VerticalReference::Agl };
             let upper = if reference == VerticalReference::Amsl { 300.0 } else { 120.0 };
-            Zone {
-                id: format!("B{i:06}"),
-                country: "DEU".into(),
-                name: format!("bench zone {i}"),
-                zone_type: ZoneType::Common,
-                restriction: Restriction::Prohibited,
-                reasons: vec![Reason::Sensitive],
-                restriction_conditions: None,
-                message: None,
-                region: None,
-                volumes: vec![Volume { lower: Limit { metres: Some(0.0), reference }, upper: Limit { metres: Some(upper), reference }, shape }],
-                applicability: Applicability { permanent: true, ..Default::default() },
-                authorities: vec![],
-                extended: None,
-            }
+            let volume = Volume { lower: Limit { metres: Some(0.0), reference }, upper: Limit { metres: Some(upper), reference }, shape };
+            Zone::protected(format!("B{i:06}"), "DEU", format!("bench zone {i}"), volume)
         })
         .collect();
     let track: Vec<Report> = (0..reports)

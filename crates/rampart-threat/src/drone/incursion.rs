@@ -258,25 +258,12 @@ pub fn check_with(index: &ZoneIndex, zones: &[Zone], reports: &[Report]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::drone::zone::{Applicability, Reason, Volume, ZoneType};
+    use crate::drone::zone::Volume;
     use geo::{LineString, Polygon};
 
     fn zone(id: &str, shape: Shape, lower: Option<f64>, upper: Option<f64>, reference: VerticalReference) -> Zone {
-        Zone {
-            id: id.into(),
-            country: "DEU".into(),
-            name: format!("zone {id}"),
-            zone_type: ZoneType::Common,
-            restriction: Restriction::Prohibited,
-            reasons: vec![Reason::Sensitive],
-            restriction_conditions: None,
-            message: None,
-            region: None,
-            volumes: vec![Volume { lower: Limit { metres: lower, reference }, upper: Limit { metres: upper, reference }, shape }],
-            applicability: Applicability { permanent: true, ..Default::default() },
-            authorities: vec![],
-            extended: None,
-        }
+        let volume = Volume { lower: Limit { metres: lower, reference }, upper: Limit { metres: upper, reference }, shape };
+        Zone::protected(id, "DEU", format!("zone {id}"), volume)
     }
 
     fn report(uas: &str, lon: f64, lat: f64, agl: Option<f64>, wgs84: Option<f64>) -> Report {

@@ -137,6 +137,28 @@ pub struct Zone {
     pub extended: Option<Value>,
 }
 
+impl Zone {
+    /// A permanent, prohibited zone around a sensitive site with one volume: the
+    /// shape of zone a protected site gets (callers change what differs).
+    pub fn protected(id: impl Into<String>, country: impl Into<String>, name: impl Into<String>, volume: Volume) -> Zone {
+        Zone {
+            id: id.into(),
+            country: country.into(),
+            name: name.into(),
+            zone_type: ZoneType::Common,
+            restriction: Restriction::Prohibited,
+            reasons: vec![Reason::Sensitive],
+            restriction_conditions: None,
+            message: None,
+            region: None,
+            volumes: vec![volume],
+            applicability: Applicability { permanent: true, ..Default::default() },
+            authorities: vec![],
+            extended: None,
+        }
+    }
+}
+
 /// The result of reading a zone file: its zones and what was read leniently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZoneFile {
@@ -268,20 +290,12 @@ pub fn site_zone(asset: &Asset, opts: &SiteZoneOptions) -> Result<Zone, Invalid>
     };
     let limit = |m: f64| Limit { metres: Some(m), reference: opts.reference };
     let name: String = asset.name.chars().take(MAX_NAME_CHARS).collect();
+    let volume = Volume { lower: limit(opts.lower_m), upper: limit(opts.upper_m), shape };
     Ok(Zone {
-        id: zone_id_of(asset.id.as_str()),
-        country: alpha3(asset.country).to_string(),
-        name,
-        zone_type: ZoneType::Common,
         restriction: opts.restriction,
-        reasons: vec![Reason::Sensitive],
-        restriction_conditions: None,
         message: Some(format!("Protected site; keep {} m clear", opts.buffer_m)),
-        region: None,
-        volumes: vec![Volume { lower: limit(opts.lower_m), upper: limit(opts.upper_m), shape }],
-        applicability: Applicability { permanent: true, ..Default::default() },
-        authorities: vec![],
         extended: Some(json!({"rampartAssetId": asset.id.as_str()})),
+        ..Zone::protected(zone_id_of(asset.id.as_str()), alpha3(asset.country), name, volume)
     })
 }
 
