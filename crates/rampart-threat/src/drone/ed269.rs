@@ -5,6 +5,7 @@
 
 use super::country::is_alpha3;
 use super::lenient::{self, Notes};
+use super::schedule::Window;
 use super::zone::*;
 use rampart_core::{FieldError, Invalid};
 use serde_json::{json, Map, Value};
@@ -196,7 +197,11 @@ fn applicability(v: Option<&Value>, at: &str, notes: &mut Notes) -> Applicabilit
         Some(Value::Array(d)) => d.iter().filter(|p| !is_empty_period(p)).cloned().collect(),
         _ => vec![],
     };
-    Applicability { permanent, start: lenient::opt_str(a.get("startDateTime")), end: lenient::opt_str(a.get("endDateTime")), schedule }
+    let out = Applicability { permanent, start: lenient::opt_str(a.get("startDateTime")), end: lenient::opt_str(a.get("endDateTime")), schedule };
+    if let (_, Some(problem)) = Window::new(&out) {
+        notes.warn(at, format!("{problem}; incursions of this zone are at most possible"));
+    }
+    out
 }
 
 /// The sample's `{"day": [], "startTime": null, "endTime": null}` says nothing.

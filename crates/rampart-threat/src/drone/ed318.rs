@@ -7,6 +7,7 @@
 
 use super::ed269::{authority_json, check_for_writing, metres, reasons};
 use super::lenient::{self, Notes};
+use super::schedule::Window;
 use super::zone::*;
 use rampart_core::Invalid;
 use serde_json::{json, Map, Value};
@@ -85,6 +86,9 @@ fn read_feature(feature: &Value, at: &str, notes: &mut Notes) -> Option<(Zone, V
             schedule: a.get("schedule").and_then(Value::as_array).cloned().unwrap_or_default(),
         },
     };
+    if let (_, Some(problem)) = Window::new(&applicability) {
+        notes.warn(&f("limitedApplicability"), format!("{problem}; incursions of this zone are at most possible"));
+    }
     let authorities = p.get("zoneAuthority").and_then(Value::as_array).map(|a| a.iter().map(lenient::authority).collect()).unwrap_or_default();
 
     let gf = |k: &str| format!("{at}.geometry.{k}");

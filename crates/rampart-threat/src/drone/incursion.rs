@@ -10,6 +10,7 @@
 //! *possible* when the reports are inside horizontally but their altitude only may be
 //! within the band.
 
+use super::schedule::{self, Activity, Window};
 use super::track::Report;
 use super::zone::{Limit, Restriction, Shape, VerticalReference, Zone, EARTH_RADIUS_M};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -46,6 +47,8 @@ struct IndexedVolume {
 /// The zones, ready for many position checks.
 pub struct ZoneIndex {
     volumes: Vec<IndexedVolume>,
+    /// When each zone applies, by zone index.
+    windows: Vec<Window>,
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
 }
 
@@ -73,7 +76,8 @@ impl ZoneIndex {
                 volumes.push(IndexedVolume { zone: zi as u32, lower: v.lower, upper: v.upper, test });
             }
         }
-        ZoneIndex { volumes, tree: RTree::bulk_load(boxes) }
+        let windows = zones.iter().map(|z| Window::new(&z.applicability).0).collect();
+        ZoneIndex { volumes, windows, tree: RTree::bulk_load(boxes) }
     }
 
     pub fn volume_count(&self) -> usize {
@@ -81,9 +85,12 @@ impl ZoneIndex {
     }
 
     /// The zones the report is in (each zone once, with its best status), appended to `out`.
+    /// A zone that does not apply at the report's time is not entered; one that may apply
+    /// (the report has no date, or the zone's schedule is unreadable) is at most possible.
     pub fn hits(&self, r: &Report, out: &mut Vec<Hit>) {
         let start = out.len();
         let p = [r.lon, r.lat];
+        let mut when: Option<Option<i64>> = None;
         for cand in self.tree.locate_in_envelope_intersecting(&AABB::from_point(p)) {
             let v = &self.volumes[cand.data as usize];
             let inside = match &v.test {
@@ -93,8 +100,17 @@ impl ZoneIndex {
             if !inside {
                 continue;
             }
-            let Some(status) = band_status(r, &v.lower, &v.upper) else { continue };
+            let Some(mut status) = band_status(r, &v.lower, &v.upper) else { continue };
             let zone = v.zone as usize;
+            let window = &self.windows[zone];
+            if !window.always() {
+                let t = *when.get_or_insert_with(|| r.time.as_deref().and_then(schedule::rfc3339));
+                match window.active_at(t) {
+                    Activity::Active => {}
+                    Activity::Inactive => continue,
+                    Activity::Unknown => status = Status::Possible,
+                }
+            }
             match out[start..].iter_mut().find(|h| h.zone == zone) {
                 Some(h) => h.status = h.status.max(status),
                 None => out.push(Hit { zone, status }),
@@ -302,6 +318,32 @@ mod tests {
         assert_eq!(hits(report("b", 13.05 + dlon(550.0), 52.005, None, Some(150.0))), vec![]);
         assert_eq!(hits(report("b", 13.05, 52.005, None, Some(350.0))), ci(Status::Possible), "350 m ellipsoidal may be 240–460 m AMSL");
         assert_eq!(hits(report("b", 13.05, 52.005, None, Some(500.0))), vec![]);
+    }
+
+    #[test]
+    fn zones_apply_only_on_their_schedule() {
+        let mut z = zones();
+        // SQ applies on Saturdays 12:00–20:00 UTC in November 2026 only.
+        z[0].applicability = crate::drone::zone::Applicability {
+            permanent: false,
+            start: Some("2026-11-01T00:00:00Z".into()),
+            end: Some("2026-12-01T00:00:00Z".into()),
+            schedule: vec![json!({"day": ["SAT"], "startTime": "12:00:00Z", "endTime": "20:00:00Z"})],
+        };
+        let idx = ZoneIndex::new(&z);
+        let status = |time: Option<&str>| {
+            let mut r = report("a", 13.001, 52.001, Some(50.0), None);
+            r.time = time.map(str::to_string);
+            let mut out = Vec::new();
+            idx.hits(&r, &mut out);
+            out.iter().map(|h| h.status).collect::<Vec<_>>()
+        };
+        assert_eq!(status(Some("2026-11-21T13:00:00Z")), vec![Status::Confirmed], "Saturday afternoon");
+        assert_eq!(status(Some("2026-11-21T21:00:00Z")), vec![], "Saturday night: the zone does not apply");
+        assert_eq!(status(Some("2026-11-22T13:00:00Z")), vec![], "Sunday");
+        assert_eq!(status(Some("2026-12-05T13:00:00Z")), vec![], "after the period");
+        assert_eq!(status(Some("34:12.5")), vec![Status::Possible], "a Remote ID time past the hour has no date");
+        assert_eq!(status(None), vec![Status::Possible]);
     }
 
     #[test]

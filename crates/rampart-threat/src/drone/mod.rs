@@ -9,6 +9,7 @@ pub mod ed318;
 pub mod incursion;
 mod lenient;
 pub mod remote_id;
+pub mod schedule;
 pub mod track;
 pub mod zone;
 

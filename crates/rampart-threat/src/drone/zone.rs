@@ -95,7 +95,8 @@ pub struct Volume {
 }
 
 /// When a zone applies. Schedules are kept as read (ED-269 `dailyPeriod`, ED-318
-/// `schedule`) and written back; the incursion check treats every zone as active.
+/// `schedule`) and written back; incursion checks read them through
+/// [`super::schedule::Window`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Applicability {
     pub permanent: bool,
