@@ -180,7 +180,7 @@ pub async fn run(store: impl std::future::Future<Output = Result<Store>>, comman
                 None if hex.is_empty() => bail!("give messages in hexadecimal, or --file"),
                 None => hex.iter().enumerate().map(|(i, h)| (format!("message {}", i + 1), h.clone())).collect(),
             };
-            let mut failed = 0;
+            let (total, mut failed) = (lines.len(), 0);
             for (place, line) in lines {
                 match drone::decode_hex(&line) {
                     Ok(m) => println!("{}", serde_json::to_string(&m)?),
@@ -191,7 +191,7 @@ pub async fn run(store: impl std::future::Future<Output = Result<Store>>, comman
                 }
             }
             if failed > 0 {
-                bail!("{failed} messages could not be decoded");
+                bail!("{failed} of {total} messages could not be decoded");
             }
             Ok(())
         }
