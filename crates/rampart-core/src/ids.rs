@@ -68,6 +68,10 @@ text_id!(
     OrgId, "an organisation id", 64, id_char
 );
 text_id!(
+    /// A sharing community's id, e.g. `eu-stadium-security`.
+    CommunityId, "a community id", 64, id_char
+);
+text_id!(
     /// A login name: letters, digits and `.-_@`.
     Username, "a username", 64, |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@')
 );

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod asset;
+pub mod community;
 pub mod country;
 pub mod dependency;
 pub mod error;
@@ -23,6 +24,7 @@ pub use country::CountryCode;
 pub use dependency::{Dependency, Network, NetworkLink};
 pub use error::{FieldError, Invalid};
 pub use geometry::{BBox, Geometry};
-pub use ids::{AssetId, OrgId, Username};
+pub use community::{Community, SharingProfile};
+pub use ids::{AssetId, CommunityId, OrgId, Username};
 pub use org::{OrgKind, Organisation};
 pub use taxonomy::{Category, Sector, Service, Subsector};

@@ -39,7 +39,7 @@ fn user_from_row((username, password_hash, role, org, disabled, created_at): Use
     })
 }
 
-fn org_from_row((id, name, kind, country): (String, String, String, Option<String>)) -> Result<Organisation> {
+pub(crate) fn org_from_row((id, name, kind, country): (String, String, String, Option<String>)) -> Result<Organisation> {
     Ok(Organisation {
         id: OrgId::parse(&id).map_err(|e| bad_row("organisation", e))?,
         name,

@@ -13,6 +13,7 @@ mod error;
 mod network;
 mod rows;
 mod runs;
+mod sharing;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 

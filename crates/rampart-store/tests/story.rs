@@ -189,6 +189,7 @@ async fn story(store: Store) {
     assert_eq!(store.login_failures_since("ana", 15).await.expect("count"), 2);
 
     runs(&store).await;
+    sharing_directory(&store).await;
 }
 
 /// Analysis runs: queued, running with progress, then done, failed or cancelled once;
@@ -258,6 +259,57 @@ async fn runs(store: &Store) {
             ("FI-HOS-1".into(), "health".into(), "FI".into(), Some("fi-op-grid".into()), 24.90)
         ]
     );
+}
+
+/// Communities and sharing profiles: members must exist, profiles are checked against
+/// the directory, a member state has one single point of contact, refusals write nothing.
+async fn sharing_directory(store: &Store) {
+    let community = |v: Value| parse(v, Community::from_json);
+    let grids = community(json!({"id": "baltic-grids", "name": "Baltic grid operators", "members": ["fi-op-grid", "ee-op-grid"]}));
+    store.put_community(&grids).await.expect("community");
+    let got = store.get_community(&grids.id).await.expect("get").expect("exists");
+    assert_eq!(got.members.iter().map(OrgId::as_str).collect::<Vec<_>>(), ["ee-op-grid", "fi-op-grid"]);
+    // Unknown members are named and the community is left as it was.
+    let bad = community(json!({"id": "baltic-grids", "name": "renamed", "members": ["fi-op-grid", "lv-op-grid", "lt-op-grid"]}));
+    match store.put_community(&bad).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.to_string(), "members[1]: no organisation lv-op-grid; members[2]: no organisation lt-op-grid"),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert_eq!(store.get_community(&grids.id).await.expect("get"), Some(got));
+    store.put_community(&community(json!({"id": "fi-cip", "name": "Finnish CIP", "members": ["fi-authority", "fi-op-grid"]}))).await.expect("second");
+    let ids = |cs: Vec<Community>| cs.into_iter().map(|c| c.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_communities(None).await.expect("all")), ["baltic-grids", "fi-cip"]);
+    let ee = OrgId::parse("ee-op-grid").expect("id");
+    assert_eq!(ids(store.list_communities(Some(&ee)).await.expect("of ee")), ["baltic-grids"]);
+
+    // Profiles: the Finnish grid operator is a client of the Finnish authority, with a liaison officer.
+    let (fi_op, fi_auth) = (OrgId::parse("fi-op-grid").expect("id"), OrgId::parse("fi-authority").expect("id"));
+    let slo = Username::parse("slo.fingrid").expect("name");
+    store.create_user(&NewUser { username: &slo, password_hash: "x", role: Role::Operator, organisation_id: &fi_op }, 20_000).await.expect("user");
+    let profile = |v: Value| parse(v, SharingProfile::from_json);
+    store.set_sharing_profile(&fi_op, &profile(json!({"supervisor": "fi-authority", "liaison": "slo.fingrid"}))).await.expect("profile");
+    store.set_sharing_profile(&fi_auth, &profile(json!({"contact_point": true}))).await.expect("contact point");
+    assert_eq!(store.clients_of(&fi_auth).await.expect("clients"), vec![fi_op.clone()]);
+    assert_eq!(store.contact_point(CountryCode::parse("FI").expect("FI")).await.expect("spoc"), Some(fi_auth.clone()));
+    assert_eq!(store.contact_point(CountryCode::parse("EE").expect("EE")).await.expect("spoc"), None);
+    // The Estonian operator names a Finnish liaison and an operator as supervisor: both refused, nothing written.
+    match store.set_sharing_profile(&ee, &profile(json!({"supervisor": "fi-op-grid", "liaison": "slo.fingrid"}))).await {
+        Err(StoreError::Invalid(e)) => assert_eq!(
+            e.to_string(),
+            "supervisor: fi-op-grid is Operator (operator); a supervisor is an authority or an EU body; liaison: slo.fingrid belongs to fi-op-grid, not ee-op-grid"
+        ),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert_eq!(store.sharing_profile(&ee).await.expect("profile"), SharingProfile::default());
+    // A second Finnish contact point is a conflict.
+    let fi2 = parse(json!({"id": "fi-traficom", "name": "Traficom", "kind": "authority", "country": "FI"}), Organisation::from_json);
+    store.put_organisation(&fi2).await.expect("org");
+    match store.set_sharing_profile(&fi2.id, &profile(json!({"contact_point": true}))).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "contact_point: FI already has a single point of contact"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    store.delete_community(&grids.id).await.expect("delete");
+    assert!(matches!(store.delete_community(&grids.id).await, Err(StoreError::NotFound(_))));
 }
 
 #[tokio::test]
