@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod assets;
 pub mod auth;
 pub mod clock;
+pub mod communities;
 pub mod directory;
 pub mod drone;
 pub mod error;
@@ -130,6 +131,9 @@ pub fn router(state: AppState) -> Router {
             "/organisations/{id}",
             get(directory::get_organisation).put(directory::update_organisation).delete(directory::delete_organisation),
         )
+        .route("/organisations/{id}/sharing", get(communities::get_profile).put(communities::put_profile))
+        .route("/communities", get(communities::list))
+        .route("/communities/{id}", get(communities::get).put(communities::put).delete(communities::delete))
         .route("/users", get(directory::list_users).post(directory::create_user))
         .route("/users/{username}", get(directory::get_user).patch(directory::update_user))
         .route("/import", post(transfer::import).layer(DefaultBodyLimit::max(state.settings.max_import_bytes)))

@@ -3,6 +3,7 @@
 mod analyze;
 mod analyze_models;
 mod bench;
+mod community;
 mod config;
 mod demo;
 mod drone;
@@ -121,6 +122,11 @@ enum Command {
     Org {
         #[command(subcommand)]
         command: OrgCommand,
+    },
+    /// Manage communities: the sharing groups of organisations that TLP:GREEN items go to.
+    Community {
+        #[command(subcommand)]
+        command: community::CommunityCommand,
     },
     /// Blast stand-off: rings, evacuation and shelter distances, overpressure and impulse against distance; with --lon/--lat, the registry's sites inside each ring.
     Blast(threat::BlastArgs),
@@ -270,6 +276,19 @@ enum OrgCommand {
     },
     /// List organisations.
     List,
+    /// Show an organisation's place in the warning network, changing what is given.
+    Sharing {
+        id: String,
+        /// The authority or EU body it is a client of (`none` clears).
+        #[arg(long)]
+        supervisor: Option<String>,
+        /// Its security liaison officer, a user of the organisation (`none` clears).
+        #[arg(long)]
+        liaison: Option<String>,
+        /// Whether it is its member state's single point of contact.
+        #[arg(long)]
+        contact_point: Option<bool>,
+    },
 }
 
 /// Logs go to standard error; servers log at `info`, one-shot commands only warnings.
@@ -330,6 +349,7 @@ async fn main() -> Result<()> {
         Command::Precursor { command } => threat::precursor(command, SystemClock.now_ms()),
         Command::User { command } => user(&open(&config).await?, command).await,
         Command::Org { command } => org(&open(&config).await?, command).await,
+        Command::Community { command } => community::community(&open(&config).await?, command).await,
         Command::Bench { command } => match command {
             BenchCommand::Generate { assets, seed } => bench::generate(assets, seed),
             BenchCommand::Import { assets, seed, dir } => bench::import(&open(&config).await?, assets, seed, &dir).await,
@@ -470,6 +490,7 @@ async fn org(store: &Store, command: OrgCommand) -> Result<()> {
             store.put_organisation(&org).await?;
             println!("organisation {} saved", org.id);
         }
+        OrgCommand::Sharing { id, supervisor, liaison, contact_point } => community::sharing(store, &id, supervisor, liaison, contact_point).await?,
         OrgCommand::List => {
             println!("{:<28} {:<10} {:<7} NAME", "ID", "KIND", "COUNTRY");
             for o in store.list_organisations().await? {

@@ -75,6 +75,27 @@ fn users_organisations_import_export_round_trip() {
 }
 
 #[test]
+fn communities_and_sharing_profiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("a");
+    ok(&rampart(&data, &["org", "add", "de-bbk", "--name", "BBK", "--kind", "authority", "--country", "DE"]));
+    ok(&rampart(&data, &["org", "add", "de-op-grid", "--name", "Grid operator", "--kind", "operator", "--country", "DE"]));
+    ok(&rampart(&data, &["user", "add", "slo.grid", "--role", "operator", "--org", "de-op-grid"]));
+    let saved = ok(&rampart(&data, &["community", "add", "de-energy", "--name", "German energy", "--member", "de-op-grid,de-bbk"]));
+    assert_eq!(saved, "community de-energy saved with 2 members\n");
+    fails_with(&rampart(&data, &["community", "add", "de-energy", "--name", "x", "--member", "de-bbk,nobody"]), "members[1]: no organisation nobody");
+    let list = ok(&rampart(&data, &["community", "list", "--member", "de-bbk"]));
+    assert_eq!(list.lines().nth(1).map(|l| l.split_whitespace().collect::<Vec<_>>()), Some(vec!["de-energy", "German", "energy", "de-bbk,de-op-grid"]), "{list}");
+    let shown = ok(&rampart(&data, &["org", "sharing", "de-op-grid", "--supervisor", "de-bbk", "--liaison", "slo.grid"]));
+    assert!(shown.contains("supervisor:    de-bbk\nliaison:       slo.grid\ncontact point: no\n"), "{shown}");
+    let authority = ok(&rampart(&data, &["org", "sharing", "de-bbk", "--contact-point", "true"]));
+    assert!(authority.contains("contact point: yes\nclients:       de-op-grid\n"), "{authority}");
+    fails_with(&rampart(&data, &["org", "sharing", "de-op-grid", "--contact-point", "true"]), "contact_point: a single point of contact is a member-state authority");
+    ok(&rampart(&data, &["community", "remove", "de-energy"]));
+    assert_eq!(ok(&rampart(&data, &["community", "list"])).lines().count(), 1);
+}
+
+#[test]
 fn a_killed_import_leaves_the_registry_as_it_was() {
     let dir = tempfile::tempdir().expect("tempdir");
     let source = dir.path().join("source");

@@ -224,6 +224,18 @@ async fn matrix(backend: Backend) {
     let registry = |_: &str| Some(json!({"asset_id": "DE-SUB-1", "paths": road}));
     check(&c, Method::POST, "/api/v1/hvm", registry, [422, 422, 422, 422, 422, 404, 422, 401]).await;
 
+    // The sharing directory: administrators manage communities and profiles; members read
+    // their communities, everyone else is told they do not exist; profiles are reference data.
+    let community = |_: &str| Some(json!({"name": "German grid", "members": ["de-authority", "de-op-grid"]}));
+    check(&c, Method::PUT, "/api/v1/communities/de-grid", community, [201, 403, 403, 403, 403, 403, 403, 401]).await;
+    check(&c, Method::GET, "/api/v1/communities/de-grid", none, [200, 200, 200, 200, 200, 404, 404, 401]).await;
+    check(&c, Method::GET, "/api/v1/communities", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    count(&c, "/api/v1/communities", "items", [1, 1, 1, 1, 1, 0, 0]).await;
+    let profile = |_: &str| Some(json!({"supervisor": "de-authority", "liaison": "operator.de"}));
+    check(&c, Method::PUT, "/api/v1/organisations/de-op-grid/sharing", profile, [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    check(&c, Method::GET, "/api/v1/organisations/de-op-grid/sharing", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    check(&c, Method::DELETE, "/api/v1/communities/de-grid", none, [204, 403, 403, 403, 403, 403, 403, 401]).await;
+
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
 }

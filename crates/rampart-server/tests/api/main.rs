@@ -7,4 +7,5 @@ mod drone;
 mod helpers;
 mod hvm;
 mod registry;
+mod sharing;
 mod threat;
