@@ -16,6 +16,7 @@ pub mod geometry;
 pub mod ids;
 pub mod org;
 pub mod taxonomy;
+pub mod tlp;
 
 pub use access::{Principal, Role, Scope};
 pub use asset::{Asset, Kind};
@@ -26,3 +27,4 @@ pub use geometry::{BBox, Geometry};
 pub use ids::{AssetId, OrgId, Username};
 pub use org::{OrgKind, Organisation};
 pub use taxonomy::{Category, Sector, Service, Subsector};
+pub use tlp::{may_read, Relation, Relations, Tlp};
