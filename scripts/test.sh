@@ -12,6 +12,7 @@ need_build_tools
 apt_need curl command -v curl
 apt_need python3 command -v python3
 apt_need chromium test -x /usr/bin/chromium
+apt_need libxml2-utils command -v xmllint
 apt_need postgresql sh -c 'ls /usr/lib/postgresql/*/bin/initdb'
 apt_install_missing
 

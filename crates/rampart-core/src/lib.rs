@@ -17,6 +17,7 @@ pub mod geometry;
 pub mod ids;
 pub mod org;
 pub mod taxonomy;
+pub mod tlp;
 
 pub use access::{Principal, Role, Scope};
 pub use asset::{Asset, Kind};
@@ -28,3 +29,4 @@ pub use community::{Community, SharingProfile};
 pub use ids::{AssetId, CommunityId, OrgId, Username};
 pub use org::{OrgKind, Organisation};
 pub use taxonomy::{Category, Sector, Service, Subsector};
+pub use tlp::{may_read, Relation, Relations, Tlp};

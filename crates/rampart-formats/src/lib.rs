@@ -39,6 +39,7 @@
 
 pub mod csv;
 mod bench;
+pub mod cap;
 pub mod engine;
 mod export;
 pub mod geojson;

@@ -1,6 +1,6 @@
 //! `rampart bench …`: measured speed, printed as a table for BENCHMARKS.md.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rampart_core::{BBox, Scope};
 use rampart_gen::GenConfig;
 use rampart_store::{AssetFilter, Store};
@@ -509,6 +509,46 @@ pub fn hvm(osm: &std::path::Path, grid: usize, rounds: usize) -> Result<()> {
         println!(
             "| generated grid {grid} × {grid} ({:.0} km across), margin {:.0} m | {} | {} | {} | {} | {} | — | {ms:.1} ms | {ms:.1} ms |",
             grid as f64 * 0.08, margin, net.roads.len(), net.nodes.len(), shape.0, shape.1, config.vehicles.len()
+        );
+    }
+    Ok(())
+}
+
+/// CAP parsing: every alert of the corpus read and validated `rounds` times on one
+/// thread; all alerts, and the alerts without embedded resources (≤ 8 KB) apart.
+pub fn cap(corpus: &std::path::Path, rounds: usize) -> Result<()> {
+    let mut alerts: Vec<(String, String)> = Vec::new();
+    for entry in std::fs::read_dir(corpus).with_context(|| format!("reading {}", corpus.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "xml") {
+            alerts.push((path.display().to_string(), std::fs::read_to_string(&path)?));
+        }
+    }
+    anyhow::ensure!(!alerts.is_empty(), "no .xml alerts in {}", corpus.display());
+    alerts.sort();
+    for (name, xml) in &alerts {
+        rampart_formats::cap::read(xml, Some(name)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    println!("| alerts | count | mean size | rounds | alerts/s (one thread) | MB/s |");
+    println!("|---|---|---|---|---|---|");
+    let small: Vec<(String, String)> = alerts.iter().filter(|(_, x)| x.len() <= 8192).cloned().collect();
+    for (label, set) in [("whole corpus", &alerts), ("≤ 8 KB (no embedded audio or images)", &small)] {
+        let bytes: usize = set.iter().map(|(_, x)| x.len()).sum();
+        let start = Instant::now();
+        let mut ok = 0usize;
+        for _ in 0..rounds {
+            for (_, xml) in set.iter() {
+                ok += usize::from(rampart_formats::cap::read(std::hint::black_box(xml), None).is_ok());
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        anyhow::ensure!(ok == set.len() * rounds, "an alert failed to read");
+        println!(
+            "| {label} | {} | {:.1} KB | {rounds} | {:.0} | {:.0} |",
+            set.len(),
+            bytes as f64 / set.len() as f64 / 1024.0,
+            ok as f64 / secs,
+            (bytes * rounds) as f64 / secs / 1e6
         );
     }
     Ok(())

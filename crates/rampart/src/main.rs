@@ -1,5 +1,6 @@
 //! `rampart`: the registry's web app, JSON API and command line in one binary.
 
+mod alert;
 mod analyze;
 mod analyze_models;
 mod bench;
@@ -46,6 +47,11 @@ enum Command {
     Analyze {
         #[command(subcommand)]
         command: Box<analyze::AnalyzeCommand>,
+    },
+    /// CAP 1.2 alerts: validate files, convert between CAP XML and JSON.
+    Alert {
+        #[command(subcommand)]
+        command: alert::AlertCommand,
     },
     /// Hostile vehicle mitigation: the vehicle approaches into a perimeter, attainable impact speeds per vehicle class, energy and the barrier rating needed.
     Hvm(hvm::HvmArgs),
@@ -229,6 +235,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 400)]
         rounds: usize,
     },
+    /// CAP alerts read and validated repeatedly on one thread: alerts per second.
+    Cap {
+        /// A folder of CAP alerts (default: the shared corpus beside the checkout).
+        #[arg(long, default_value = "../shared/corpora/cap")]
+        corpus: std::path::PathBuf,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -339,6 +353,7 @@ async fn main() -> Result<()> {
         Command::Analyze { command } => analyze::run(open(&config), *command).await,
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
+        Command::Alert { command } => alert::run(command),
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -360,6 +375,7 @@ async fn main() -> Result<()> {
             BenchCommand::Drone { zones, reports, seed } => bench::drone(zones, reports, seed),
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
             BenchCommand::Hvm { osm, grid, rounds } => bench::hvm(&osm, grid, rounds),
+            BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
         },
     }
 }

@@ -434,4 +434,70 @@ fn threat_tools_on_a_square_of_the_registry() {
     let screened = ok(&rampart(&data, &["precursor", "screen", "--substance", "7722-84-1=15"]));
     assert!(screened.starts_with("product: restricted: licence needed: Hydrogen peroxide up to 35 %"), "{screened}");
     fails_with(&rampart(&data, &["precursor", "screen", "--substance", "1234-56-7=40"]), "\"1234-56-7\" is not a valid CAS number: its check digit should be 6");
+const CAP_ALERT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>RAMPART-CLI-1</identifier>
+  <sender>ops@authority.example.eu</sender>
+  <sent>2026-11-22T13:00:00+01:00</sent>
+  <status>Exercise</status>
+  <msgType>Alert</msgType>
+  <scope>Public</scope>
+  <info>
+    <category>Infra</category>
+    <event>Substation outage &amp; flooding</event>
+    <urgency>Expected</urgency>
+    <severity>Severe</severity>
+    <certainty>Likely</certainty>
+    <area>
+      <areaDesc>Rhine-Ruhr</areaDesc>
+      <polygon>51.0,6.5 51.5,6.5 51.5,7.5 51.0,6.5</polygon>
+    </area>
+  </info>
+</alert>
+"#;
+
+#[test]
+fn alerts_validate_and_convert_between_cap_and_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("good.xml");
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&good, CAP_ALERT).expect("write");
+    std::fs::write(&bad, CAP_ALERT.replace("51.0,6.5 51.5,6.5 51.5,7.5 51.0,6.5", "51.0,6.5 51.5,6.5 51.0,6.5")).expect("write");
+    let out = ok(&rampart(dir.path(), &["alert", "validate", good.to_str().expect("path")]));
+    assert_eq!(out, format!("{}: OK\n", good.display()));
+
+    let out = rampart(dir.path(), &["alert", "validate", good.to_str().expect("path"), bad.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{}: OK\n{}:17:7: alert/info[0]/area[0]/polygon[0]: expected a closed ring of at least 4 \"lat,lon\" points; found 3 points\n",
+            good.display(),
+            bad.display()
+        )
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 2 files are invalid"));
+
+    let json = ok(&rampart(dir.path(), &["alert", "convert", good.to_str().expect("path"), "--to", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["identifier"], "RAMPART-CLI-1");
+    assert_eq!(v["infos"][0]["event"], "Substation outage & flooding");
+    let json_file = dir.path().join("alert.json");
+    std::fs::write(&json_file, &json).expect("write");
+    let xml = ok(&rampart(dir.path(), &["alert", "convert", json_file.to_str().expect("path"), "--to", "cap"]));
+    assert!(xml.contains("<event>Substation outage &amp; flooding</event>"), "{xml}");
+    let back = dir.path().join("back.xml");
+    std::fs::write(&back, &xml).expect("write");
+    ok(&rampart(dir.path(), &["alert", "validate", back.to_str().expect("path")]));
+
+    // A JSON alert breaking a rule is refused with the path at fault.
+    std::fs::write(&json_file, json.replace("\"Public\"", "\"Private\"")).expect("write");
+    let out = rampart(dir.path(), &["alert", "convert", json_file.to_str().expect("path"), "--to", "cap"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("alert.json: alert/scope: scope is Private, so <addresses> is required (the intended recipients)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

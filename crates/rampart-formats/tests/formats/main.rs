@@ -1,5 +1,6 @@
 //! The import/export story of Rampart's registry files, in one test binary.
 
+mod cap;
 mod errors;
 mod osm;
 mod story;
