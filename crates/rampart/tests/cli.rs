@@ -434,6 +434,8 @@ fn threat_tools_on_a_square_of_the_registry() {
     let screened = ok(&rampart(&data, &["precursor", "screen", "--substance", "7722-84-1=15"]));
     assert!(screened.starts_with("product: restricted: licence needed: Hydrogen peroxide up to 35 %"), "{screened}");
     fails_with(&rampart(&data, &["precursor", "screen", "--substance", "1234-56-7=40"]), "\"1234-56-7\" is not a valid CAS number: its check digit should be 6");
+}
+
 const CAP_ALERT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
   <identifier>RAMPART-CLI-1</identifier>
