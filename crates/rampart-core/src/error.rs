@@ -39,7 +39,7 @@ impl Invalid {
             self.0
                 .into_iter()
                 .map(|e| FieldError {
-                    field: if e.field.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", e.field) },
+                    field: if e.field.is_empty() || e.field.starts_with('[') { format!("{prefix}{}", e.field) } else { format!("{prefix}.{}", e.field) },
                     message: e.message,
                 })
                 .collect(),

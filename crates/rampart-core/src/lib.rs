@@ -14,6 +14,7 @@ pub mod dependency;
 pub mod error;
 pub mod fields;
 pub mod geometry;
+pub mod incident;
 pub mod ids;
 pub mod org;
 pub mod taxonomy;

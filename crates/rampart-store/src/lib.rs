@@ -10,6 +10,7 @@ mod accounts;
 mod assets;
 mod bulk;
 mod error;
+mod incidents;
 mod network;
 mod rows;
 mod runs;
@@ -21,6 +22,7 @@ pub use accounts::{NewUser, UserRecord};
 pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset};
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
+pub use incidents::{IncidentRecord, IncidentUpdate};
 pub use network::{Neighbourhood, StoredDependency, StoredLink};
 pub use runs::{AssetPlace, NewRun, RunRecord, RunStatus, INTERRUPTED};
 

@@ -190,6 +190,7 @@ async fn story(store: Store) {
 
     runs(&store).await;
     sharing_directory(&store).await;
+    incidents(&store).await;
 }
 
 /// Analysis runs: queued, running with progress, then done, failed or cancelled once;
@@ -310,6 +311,62 @@ async fn sharing_directory(store: &Store) {
     }
     store.delete_community(&grids.id).await.expect("delete");
     assert!(matches!(store.delete_community(&grids.id).await, Err(StoreError::NotFound(_))));
+}
+
+/// Incident notifications: a draft, its notification with recipients, updates under
+/// version checks, the detailed report, closing; who is concerned; all-or-nothing writes.
+async fn incidents(store: &Store) {
+    use rampart_core::incident::{IncidentReport, Recipient, RouteReason, Routing, UpdateKind};
+    let org = |s: &str| OrgId::parse(s).expect("org");
+    let report = |title: &str| {
+        let v = json!({"title": title, "description": "Feeder cable cut", "aware_at": "2026-11-21T08:00:00Z",
+            "significance": {"users_affected": 1200, "area": "Espoo", "member_states": ["FI", "EE"]}});
+        IncidentReport::from_json(v.as_object().expect("object"), 1_800_000_000_000).expect("report")
+    };
+    let routing = Routing {
+        recipients: vec![Recipient { organisation: org("fi-authority"), reason: RouteReason::CompetentAuthority, country: CountryCode::parse("FI").ok() }],
+        unrouted: vec![CountryCode::parse("EE").expect("EE")],
+        commission: false,
+    };
+    let (fi_op, ee_op, fi_auth) = (org("fi-op-grid"), org("ee-op-grid"), org("fi-authority"));
+    store.create_incident("inc-1", &fi_op, "slo.fingrid", &report("Cable cut"), None, 30_000).await.expect("draft");
+    let draft = store.get_incident("inc-1").await.expect("get").expect("exists");
+    assert_eq!((draft.initial_at, draft.recipients.len(), draft.version), (None, 0, 1));
+    // A draft concerns only its entity.
+    let ids = |v: Vec<rampart_store::IncidentRecord>| v.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.incidents_for(Some((&fi_auth, None))).await.expect("list")), Vec::<String>::new());
+    assert_eq!(ids(store.incidents_for(Some((&fi_op, None))).await.expect("list")), ["inc-1"]);
+    store.notify_incident("inc-1", &routing, "slo.fingrid", 1, 31_000).await.expect("notify");
+    assert!(matches!(store.notify_incident("inc-1", &routing, "slo.fingrid", 1, 31_500).await, Err(StoreError::Conflict(_))));
+    let notified = store.get_incident("inc-1").await.expect("get").expect("exists");
+    assert_eq!((notified.initial_at, notified.recipients, notified.unrouted.clone(), notified.version), (Some(31_000), routing.recipients.clone(), routing.unrouted.clone(), 2));
+    assert_eq!(ids(store.incidents_for(Some((&fi_auth, None))).await.expect("list")), ["inc-1"]);
+    // The Estonian operator is not concerned; a client of the recipient authority is (its label decides the rest).
+    assert_eq!(ids(store.incidents_for(Some((&ee_op, None))).await.expect("list")), Vec::<String>::new());
+    assert_eq!(ids(store.incidents_for(Some((&ee_op, Some(&fi_auth)))).await.expect("list")), ["inc-1"]);
+    // Updates check the version; the detailed report replaces the account; closing ends the record.
+    assert!(matches!(store.add_incident_update("inc-1", UpdateKind::Update, "slo.fingrid", "stale", None, 1, 32_000).await, Err(StoreError::Conflict(_))));
+    store.add_incident_update("inc-1", UpdateKind::Update, "slo.fingrid", "repair crew on site", None, 2, 32_000).await.expect("update");
+    store.add_incident_update("inc-1", UpdateKind::Detailed, "slo.fingrid", "root cause: excavator", Some(&report("Cable cut by excavator")), 3, 40_000).await.expect("detailed");
+    store.add_incident_update("inc-1", UpdateKind::Close, "slo.fingrid", "", None, 4, 50_000).await.expect("close");
+    assert!(matches!(store.add_incident_update("inc-1", UpdateKind::Update, "slo.fingrid", "late", None, 5, 51_000).await, Err(StoreError::Conflict(_))));
+    let done = store.get_incident("inc-1").await.expect("get").expect("exists");
+    assert_eq!((done.report.title.as_str(), done.detailed_at, done.closed_at, done.version), ("Cable cut by excavator", Some(40_000), Some(50_000), 5));
+    let log: Vec<(i64, UpdateKind, String)> = store.incident_updates("inc-1").await.expect("updates").into_iter().map(|u| (u.seq, u.kind, u.note)).collect();
+    assert_eq!(
+        log,
+        [
+            (1, UpdateKind::Initial, String::new()),
+            (2, UpdateKind::Update, "repair crew on site".into()),
+            (3, UpdateKind::Detailed, "root cause: excavator".into()),
+            (4, UpdateKind::Close, String::new())
+        ]
+    );
+    // A notification routed to an organisation that does not exist writes nothing.
+    let mut broken = routing.clone();
+    broken.recipients.push(Recipient { organisation: org("xx-ghost"), reason: RouteReason::AffectedMemberState, country: None });
+    assert!(store.create_incident("inc-2", &fi_op, "slo.fingrid", &report("Ghost"), Some(&broken), 60_000).await.is_err());
+    assert_eq!(store.get_incident("inc-2").await.expect("get"), None);
 }
 
 #[tokio::test]
