@@ -87,7 +87,7 @@ impl IncidentReport {
         let title = required(&mut c, obj, "title", fields::string);
         let description = required(&mut c, obj, "description", fields::string);
         let sector = optional(&mut c, obj, "sector", text(Sector::parse));
-        let assets = optional(&mut c, obj, "assets", |v| list(v, |s| AssetId::parse(s)));
+        let assets = optional(&mut c, obj, "assets", |v| list(v, AssetId::parse));
         let aware_at = required(&mut c, obj, "aware_at", instant(now_ms));
         let occurred_at = optional(&mut c, obj, "occurred_at", instant(now_ms));
         let tlp = optional(&mut c, obj, "tlp", text(Tlp::parse));
@@ -99,7 +99,7 @@ impl IncidentReport {
                 c.push("occurred_at", "is after aware_at: an entity cannot become aware of an incident before it happens");
             }
         }
-        let significance = required(&mut c, obj, "significance", |v| significance(v));
+        let significance = required(&mut c, obj, "significance", significance);
         c.finish(|| {
             Some(IncidentReport {
                 title: title?,

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod drone;
 pub mod error;
 pub mod hvm;
+pub mod incidents;
 pub mod json;
 pub mod meta;
 mod metrics;
@@ -132,6 +133,10 @@ pub fn router(state: AppState) -> Router {
             get(directory::get_organisation).put(directory::update_organisation).delete(directory::delete_organisation),
         )
         .route("/organisations/{id}/sharing", get(communities::get_profile).put(communities::put_profile))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/{id}", get(incidents::get))
+        .route("/incidents/{id}/notify", post(incidents::notify_draft))
+        .route("/incidents/{id}/updates", post(incidents::update))
         .route("/communities", get(communities::list))
         .route("/communities/{id}", get(communities::get).put(communities::put).delete(communities::delete))
         .route("/users", get(directory::list_users).post(directory::create_user))

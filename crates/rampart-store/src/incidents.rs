@@ -122,8 +122,9 @@ impl Store {
     }
 
     /// Incidents an organisation is concerned by: its own (drafts included), those routed
-    /// to it, and those routed to `supervisor` (the reader's organisation is its client;
-    /// the label decides whether that suffices). `None`: every incident. Newest first.
+    /// to it, those routed to `supervisor` (the reader's organisation is its client; the
+    /// label decides whether that suffices), and notified TLP:CLEAR ones. `None`: every
+    /// incident. Newest first.
     pub async fn incidents_for(&self, reader: Option<(&OrgId, Option<&OrgId>)>) -> Result<Vec<IncidentRecord>> {
         let rows: Vec<IncidentRow> = match reader {
             None => {
@@ -132,8 +133,8 @@ impl Store {
             }
             Some((org, supervisor)) => {
                 let sql = format!(
-                    "SELECT {COLUMNS} FROM incidents WHERE entity_id = $1 OR (initial_at IS NOT NULL AND id IN (
-                         SELECT incident_id FROM incident_recipients WHERE organisation_id = $1 OR organisation_id = $2))
+                    "SELECT {COLUMNS} FROM incidents WHERE entity_id = $1 OR (initial_at IS NOT NULL AND (tlp = 'TLP:CLEAR' OR id IN (
+                         SELECT incident_id FROM incident_recipients WHERE organisation_id = $1 OR organisation_id = $2)))
                      ORDER BY aware_at DESC, id"
                 );
                 on_pool!(self, p => sqlx::query_as(&sql).bind(org.as_str()).bind(supervisor.map(OrgId::as_str)).fetch_all(p).await?)

@@ -236,6 +236,29 @@ async fn matrix(backend: Backend) {
     check(&c, Method::GET, "/api/v1/organisations/de-op-grid/sharing", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
     check(&c, Method::DELETE, "/api/v1/communities/de-grid", none, [204, 403, 403, 403, 403, 403, 403, 401]).await;
 
+    // Incident notifications: each user records one for their own organisation (the administrator for the grid
+    // operator); an organisation nobody can be notified for (France has no contact point here) is refused.
+    assert_eq!(c[0].send(Method::PUT, "/api/v1/organisations/de-authority/sharing", Some(json!({"contact_point": true}))).await.status.as_u16(), 200);
+    let incident = |u: &str| {
+        let mut v = json!({"title": "Outage", "description": "x", "aware_at": "2025-12-31T20:00:00Z",
+            "significance": {"users_affected": 10, "area": "Berlin", "member_states": ["DE"]}});
+        if u == "admin" {
+            v["entity"] = json!("de-op-grid");
+        }
+        Some(v)
+    };
+    check(&c, Method::POST, "/api/v1/incidents", incident, [201, 201, 201, 403, 201, 422, 403, 401]).await;
+    check(&c, Method::GET, "/api/v1/incidents", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    // The grid operator's incidents go to its supervising authority; the French analyst and the EU body are not told.
+    count(&c, "/api/v1/incidents", "items", [4, 4, 4, 4, 2, 0, 0]).await;
+    let r = c[4].send(Method::POST, "/api/v1/incidents", incident("operator.de")).await;
+    let id = r.body["id"].as_str().expect("incident id").to_string();
+    check(&c, Method::GET, &format!("/api/v1/incidents/{id}"), none, [200, 200, 200, 200, 200, 404, 404, 401]).await;
+    let stale = |_: &str| Some(json!({"kind": "update", "version": 99}));
+    check(&c, Method::POST, &format!("/api/v1/incidents/{id}/updates"), stale, [409, 403, 403, 403, 409, 404, 404, 401]).await;
+    check(&c, Method::POST, &format!("/api/v1/incidents/{id}/notify"), |_: &str| Some(json!({"version": 1})), [409, 403, 403, 403, 409, 404, 404, 401]).await;
+    check(&c, Method::GET, "/api/v1/incidents/inc-0000000000000000", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
 }

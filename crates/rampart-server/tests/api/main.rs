@@ -6,6 +6,7 @@ mod auth;
 mod drone;
 mod helpers;
 mod hvm;
+mod incidents;
 mod registry;
 mod sharing;
 mod threat;
