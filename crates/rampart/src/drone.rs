@@ -1,11 +1,11 @@
 //! `rampart drone …`: zones of protected sites, zone files, Remote ID messages, incursions.
 
 use anyhow::{anyhow, bail, Context, Result};
+use crate::io::{describe, read_text};
 use clap::Subcommand;
 use rampart_core::{Invalid, Scope};
 use rampart_server::assets::FilterQuery;
 use rampart_server::drone::ZoneQuery;
-use rampart_server::error::ApiError;
 use rampart_store::Store;
 use rampart_threat::drone::{self, Shape, ZoneFormat};
 use std::io::Write;
@@ -87,14 +87,6 @@ pub enum DroneCommand {
     },
 }
 
-/// An API error as the command line says it.
-pub fn describe(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Invalid(i) | ApiError::BadFields(i) => anyhow!("{i}"),
-        other => anyhow!("{other}"),
-    }
-}
-
 fn invalid(what: &str, i: Invalid) -> anyhow::Error {
     let lines: Vec<String> = i.0.iter().map(|e| format!("  {what}: {e}")).collect();
     anyhow!("{what} was refused:\n{}", lines.join("\n"))
@@ -107,10 +99,6 @@ fn writer(out: &Path) -> Result<Box<dyn Write>> {
         let f = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
         Ok(Box::new(std::io::BufWriter::new(f)))
     }
-}
-
-fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
 pub async fn run(store: impl std::future::Future<Output = Result<Store>>, command: DroneCommand) -> Result<()> {

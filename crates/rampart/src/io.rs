@@ -80,3 +80,17 @@ pub async fn export(store: &Store, format: &str, out: &Path, country: Option<&st
     );
     Ok(())
 }
+
+/// An API error as the command line says it.
+pub fn describe(e: rampart_server::error::ApiError) -> anyhow::Error {
+    use rampart_server::error::ApiError;
+    match e {
+        ApiError::Invalid(i) | ApiError::BadFields(i) => anyhow::anyhow!("{i}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// A text file, or an error naming it.
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}

@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod drone;
 mod hvm;
+mod incident;
 mod io;
 mod parquet_out;
 mod threat;
@@ -128,6 +129,11 @@ enum Command {
     Org {
         #[command(subcommand)]
         command: OrgCommand,
+    },
+    /// Incident notifications (Directive (EU) 2022/2557 Art. 15): record, notify, update, list with their clocks.
+    Incident {
+        #[command(subcommand)]
+        command: incident::IncidentCommand,
     },
     /// Manage communities: the sharing groups of organisations that TLP:GREEN items go to.
     Community {
@@ -364,6 +370,7 @@ async fn main() -> Result<()> {
         Command::Precursor { command } => threat::precursor(command, SystemClock.now_ms()),
         Command::User { command } => user(&open(&config).await?, command).await,
         Command::Org { command } => org(&open(&config).await?, command).await,
+        Command::Incident { command } => incident::incident(&open(&config).await?, command).await,
         Command::Community { command } => community::community(&open(&config).await?, command).await,
         Command::Bench { command } => match command {
             BenchCommand::Generate { assets, seed } => bench::generate(assets, seed),

@@ -96,6 +96,39 @@ fn communities_and_sharing_profiles() {
 }
 
 #[test]
+fn incidents_are_notified_and_their_clocks_watched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("a");
+    ok(&rampart(&data, &["org", "add", "nl-nctv", "--name", "NCTV", "--kind", "authority", "--country", "NL"]));
+    ok(&rampart(&data, &["org", "add", "nl-port", "--name", "Port operator", "--kind", "operator", "--country", "NL"]));
+    ok(&rampart(&data, &["org", "add", "be-ncccs", "--name", "NCCN", "--kind", "authority", "--country", "BE"]));
+    ok(&rampart(&data, &["user", "add", "slo.port", "--role", "operator", "--org", "nl-port"]));
+    ok(&rampart(&data, &["user", "add", "duty.nl", "--role", "analyst", "--org", "nl-nctv"]));
+    ok(&rampart(&data, &["org", "sharing", "nl-port", "--supervisor", "nl-nctv"]));
+    ok(&rampart(&data, &["org", "sharing", "be-ncccs", "--contact-point", "true"]));
+    let report = dir.path().join("incident.json");
+    std::fs::write(
+        &report,
+        r#"{"title": "Container terminal cranes stopped", "description": "Control system failure", "aware_at": "2026-03-02T06:00:00Z",
+            "significance": {"users_affected": 40, "users_total": 160, "area": "Maasvlakte", "member_states": ["NL", "BE", "DE"]}}"#,
+    )
+    .expect("write");
+    let out = ok(&rampart(&data, &["incident", "new", report.to_str().expect("path"), "--as", "slo.port", "--now", "2026-03-02T09:00:00Z"]));
+    let id = out.split(':').next().expect("id").to_string();
+    assert_eq!(out, format!("{id}: notified to be-ncccs (affected_member_state), nl-nctv (competent_authority)\nno single point of contact for: DE\n"));
+    // The authority's duty officer sees it; a month and two days on, the detailed report is overdue.
+    let list = ok(&rampart(&data, &["incident", "list", "--as", "duty.nl", "--overdue", "--now", "2026-04-04T09:00:00Z"]));
+    let row: Vec<&str> = list.lines().nth(1).map(|l| l.split_whitespace().collect()).unwrap_or_default();
+    assert_eq!(row[..7], [id.as_str(), "notified", "nl-port", "met", "2026-03-03T06:00", "overdue", "2026-04-02T09:00"], "{list}");
+    fails_with(&rampart(&data, &["incident", "update", &id, "--kind", "close", "--as", "duty.nl"]), "only the entity's people add to its incidents");
+    ok(&rampart(&data, &["incident", "update", &id, "--kind", "detailed", "--note", "firmware fault", "--file", report.to_str().expect("path"), "--as", "slo.port", "--now", "2026-04-04T10:00:00Z"]));
+    let shown: serde_json::Value = serde_json::from_str(&ok(&rampart(&data, &["incident", "show", &id, "--now", "2026-04-04T11:00:00Z"]))).expect("json");
+    assert_eq!((shown["state"].as_str(), shown["clocks"]["detailed"]["state"].as_str(), shown["updates"][1]["note"].as_str()), (Some("reported"), Some("met_late"), Some("firmware fault")));
+    std::fs::write(&report, r#"{"title": "x", "aware_at": "2030-01-01T00:00:00Z"}"#).expect("write");
+    fails_with(&rampart(&data, &["incident", "new", report.to_str().expect("path"), "--as", "slo.port", "--now", "2026-03-02T09:00:00Z"]), "description: is required; aware_at: 2030-01-01T00:00:00Z is in the future; significance: is required");
+}
+
+#[test]
 fn a_killed_import_leaves_the_registry_as_it_was() {
     let dir = tempfile::tempdir().expect("tempdir");
     let source = dir.path().join("source");
