@@ -1,8 +1,9 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors, #/drones, #/hvm).
+// #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}]).
 import { showAnalysis } from './analysis.js';
 import { showHvm } from './hvm.js';
+import { showIncidents } from './incidents.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
@@ -19,7 +20,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -125,6 +126,11 @@ async function route() {
       showOnly('hvm-view');
       document.title = 'Vehicle approaches · Rampart';
       await showHvm(byId('hvm-view'));
+      return;
+    case 'incidents':
+      showOnly('incidents-view');
+      document.title = 'Incidents · Rampart';
+      await showIncidents(byId('incidents-view'), r.arg);
       return;
     case 'asset':
       showOnly('workspace');
