@@ -94,6 +94,7 @@ pub async fn seed_if_empty(store: &Store, config: &Config, assets: u64, seed: u6
                 .await?;
             lines.push(format!("{name:<12} {pw}   ({}, {org})", role.key()));
         }
+        seed_sharing_directory(store, &operator_org).await?;
         write_private(&credentials, &(lines.join("\n") + "\n"))?;
     }
     match std::fs::read_to_string(&credentials) {
@@ -106,6 +107,30 @@ pub async fn seed_if_empty(store: &Store, config: &Config, assets: u64, seed: u6
         }
         Err(_) => println!("The database already had assets; use `rampart user add` to create an account."),
     }
+    Ok(())
+}
+
+/// The demo's warning network: every national authority is its member state's single
+/// point of contact, the authorities and the EU body form one community, and the demo
+/// operator has its security liaison officer.
+async fn seed_sharing_directory(store: &Store, operator_org: &OrgId) -> Result<()> {
+    let orgs = store.list_organisations().await?;
+    let authorities: Vec<&rampart_core::Organisation> = orgs.iter().filter(|o| o.kind == rampart_core::OrgKind::Authority && o.country.is_some()).collect();
+    for a in &authorities {
+        store.set_sharing_profile(&a.id, &rampart_core::SharingProfile { contact_point: true, ..Default::default() }).await?;
+    }
+    let mut members: Vec<OrgId> = authorities.iter().map(|a| a.id.clone()).collect();
+    members.push(OrgId::parse(rampart_gen::EU_BODY).map_err(|e| anyhow!("{e}"))?);
+    let community = rampart_core::Community {
+        id: rampart_core::CommunityId::parse("eu-cip-authorities").map_err(|e| anyhow!("{e}"))?,
+        name: "EU critical-infrastructure authorities".into(),
+        description: "The national CIP authorities and the EU coordination body".into(),
+        members,
+    };
+    store.put_community(&community).await?;
+    let liaison = Username::parse("operator.de").map_err(|e| anyhow!("{e}"))?;
+    let supervisor = OrgId::parse("de-authority").ok().filter(|d| orgs.iter().any(|o| &o.id == d));
+    store.set_sharing_profile(operator_org, &rampart_core::SharingProfile { supervisor, liaison: Some(liaison), contact_point: false }).await?;
     Ok(())
 }
 
