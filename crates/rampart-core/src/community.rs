@@ -65,26 +65,34 @@ pub struct SharingProfile {
     pub liaison: Option<Username>,
     /// The organisation is its member state's single point of contact.
     pub contact_point: bool,
+    /// The organisation is its member state's national contact point for suspicious
+    /// transactions, disappearances and thefts of explosives precursors
+    /// (Regulation (EU) 2019/1148 Art. 9).
+    pub precursor_contact_point: bool,
 }
 
 impl SharingProfile {
-    /// `{"supervisor"?, "liaison"?, "contact_point"?}`.
+    /// `{"supervisor"?, "liaison"?, "contact_point"?, "precursor_contact_point"?}`.
     pub fn from_json(obj: &Object) -> Result<SharingProfile, Invalid> {
         let mut c = Collector::default();
         let supervisor = optional(&mut c, obj, "supervisor", text(OrgId::parse));
         let liaison = optional(&mut c, obj, "liaison", text(Username::parse));
-        let contact_point = match obj.get("contact_point") {
+        let mut flag = |key: &str| match obj.get(key) {
             None | Some(Value::Null) => Some(false),
             Some(Value::Bool(b)) => Some(*b),
             Some(_) => {
-                c.push("contact_point", "expected true or false");
+                c.push(key, "expected true or false");
                 None
             }
         };
-        for key in obj.keys().filter(|k| !matches!(k.as_str(), "supervisor" | "liaison" | "contact_point")) {
-            c.push(key.as_str(), "is not a field of a sharing profile (supervisor, liaison, contact_point)");
+        let contact_point = flag("contact_point");
+        let precursor_contact_point = flag("precursor_contact_point");
+        for key in obj.keys().filter(|k| !matches!(k.as_str(), "supervisor" | "liaison" | "contact_point" | "precursor_contact_point")) {
+            c.push(key.as_str(), "is not a field of a sharing profile (supervisor, liaison, contact_point, precursor_contact_point)");
         }
-        c.finish(|| Some(SharingProfile { supervisor: supervisor?, liaison: liaison?, contact_point: contact_point? }))
+        c.finish(|| {
+            Some(SharingProfile { supervisor: supervisor?, liaison: liaison?, contact_point: contact_point?, precursor_contact_point: precursor_contact_point? })
+        })
     }
 
     /// Checks the profile of `org` against the directory: the supervisor is another
@@ -110,14 +118,19 @@ impl SharingProfile {
                 Some(_) => {}
             }
         }
-        if self.contact_point && (org.kind != OrgKind::Authority || org.country.is_none()) {
+        let authority = org.kind == OrgKind::Authority && org.country.is_some();
+        if self.contact_point && !authority {
             c.push("contact_point", format!("a single point of contact is a member-state authority; {} is {}", org.id, org.kind.label()));
+        }
+        if self.precursor_contact_point && !authority {
+            c.push("precursor_contact_point", format!("a national contact point is a member-state authority; {} is {}", org.id, org.kind.label()));
         }
         c.finish(|| Some(()))
     }
 
     pub fn to_json(&self) -> Value {
-        json!({"supervisor": self.supervisor, "liaison": self.liaison, "contact_point": self.contact_point})
+        json!({"supervisor": self.supervisor, "liaison": self.liaison, "contact_point": self.contact_point,
+               "precursor_contact_point": self.precursor_contact_point})
     }
 }
 
@@ -163,7 +176,10 @@ mod tests {
         assert_eq!(cp.check(&op, None, None).expect_err("operator").to_string(), "contact_point: a single point of contact is a member-state authority; de-op-grid is Operator");
         let own = SharingProfile { supervisor: Some(bbk.id.clone()), ..Default::default() };
         assert_eq!(own.check(&bbk, Some(&bbk), None).expect_err("self").to_string(), "supervisor: an organisation cannot supervise itself");
+        let ncp = SharingProfile { precursor_contact_point: true, ..Default::default() };
+        assert_eq!(ncp.check(&bbk, None, None), Ok(()));
+        assert_eq!(ncp.check(&op, None, None).expect_err("operator").to_string(), "precursor_contact_point: a national contact point is a member-state authority; de-op-grid is Operator");
         let err = SharingProfile::from_json(&obj(json!({"contact_point": "yes", "boss": "x"}))).expect_err("bad");
-        assert_eq!(err.to_string(), "contact_point: expected true or false; boss: is not a field of a sharing profile (supervisor, liaison, contact_point)");
+        assert_eq!(err.to_string(), "contact_point: expected true or false; boss: is not a field of a sharing profile (supervisor, liaison, contact_point, precursor_contact_point)");
     }
 }

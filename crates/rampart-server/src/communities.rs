@@ -45,6 +45,8 @@ pub struct SharingProfileOut {
     pub liaison: Option<String>,
     /// The organisation is its member state's single point of contact.
     pub contact_point: bool,
+    /// The organisation is its member state's national contact point for explosives precursors.
+    pub precursor_contact_point: bool,
     /// The organisations it supervises.
     pub clients: Vec<String>,
 }
@@ -101,6 +103,7 @@ async fn profile_out(state: &AppState, org: &OrgId) -> ApiResult<SharingProfileO
         supervisor: p.supervisor.map(|s| s.to_string()),
         liaison: p.liaison.map(|u| u.to_string()),
         contact_point: p.contact_point,
+        precursor_contact_point: p.precursor_contact_point,
         clients: state.store.clients_of(org).await?.iter().map(ToString::to_string).collect(),
     })
 }
@@ -122,7 +125,7 @@ pub async fn get_profile(State(state): State<AppState>, _auth: Auth, Path(id): P
 
 /// Sets an organisation's supervisor, liaison officer and contact-point flag (administrators).
 #[utoipa::path(put, path = "/api/v1/organisations/{id}/sharing", tag = "sharing", params(("id" = String, Path)),
-    request_body(content = Object, description = "supervisor (organisation id), liaison (username), contact_point (bool)"),
+    request_body(content = Object, description = "supervisor (organisation id), liaison (username), contact_point (bool), precursor_contact_point (bool)"),
     responses((status = 200, body = SharingProfileOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn put_profile(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, JsonBody(body): JsonBody<Object>) -> ApiResult<Json<SharingProfileOut>> {

@@ -22,6 +22,7 @@ pub mod json;
 pub mod meta;
 mod metrics;
 pub mod network;
+pub mod precursor_reports;
 mod openapi;
 pub mod threat;
 pub mod transfer;
@@ -152,6 +153,8 @@ pub fn router(state: AppState) -> Router {
         .route("/precursors/screen", post(threat::screen))
         .route("/precursors/catalogue", get(threat::catalogue_get))
         .route("/precursors/reports", post(threat::report))
+        .route("/precursors/reports/sent", get(precursor_reports::list).post(precursor_reports::create))
+        .route("/precursors/reports/sent/{id}", get(precursor_reports::get))
         .route("/drone/zones", get(drone::zones))
         .route("/drone/zones/import", post(drone::import).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
         .route("/drone/check", post(drone::check).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))

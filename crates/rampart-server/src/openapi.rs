@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{analysis, assets, auth, communities, directory, drone, hvm, incidents, meta, network, threat, transfer};
+use crate::{analysis, assets, auth, communities, directory, drone, hvm, incidents, meta, network, precursor_reports, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         transfer::import, transfer::export_geojson, transfer::export_csv,
         analysis::create_run, analysis::list_runs, analysis::get_run, analysis::cancel_run,
         threat::blast, threat::egress, threat::screen, threat::catalogue_get, threat::report,
+        precursor_reports::create, precursor_reports::list, precursor_reports::get,
         drone::zones, drone::import, drone::check,
         hvm::analyse,
     ),

@@ -3,8 +3,8 @@
 //!
 //! Access: every logged-in user may compute. What a blast's rings are found to hold is
 //! read from the registry under the caller's read scope, so nobody learns of sites they
-//! may not read. Suspicious-transaction reports are composed and returned, not stored
-//! (nothing is sent to a contact point from here).
+//! may not read. Explosives-precursor reports are composed here; `precursor_reports.rs`
+//! sends them to the national contact point.
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 /// Sites listed by name in a blast answer (the counts per ring include all of them).
 const MAX_SITES_LISTED: usize = 500;
 
-fn catalogue() -> &'static Catalogue {
+pub(crate) fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(Catalogue::shipped)
 }
@@ -250,8 +250,8 @@ pub fn report_json(r: &Report) -> Value {
 }
 
 /// Composes a report of a suspicious transaction, disappearance or theft for the
-/// national contact point (Art 9): due within 24 hours of detection. Reports are not
-/// yet stored: the answer is the report to send.
+/// national contact point (Art 9): due within 24 hours of detection. Nothing is stored:
+/// the answer is the report to check; `POST /api/v1/precursors/reports/sent` sends it.
 #[utoipa::path(post, path = "/api/v1/precursors/reports", tag = "threat", request_body = Object,
     responses((status = 200, description = "The report, with its due time", body = Object), (status = 422, description = "Invalid report", body = crate::error::Problem)))]
 pub async fn report(State(state): State<AppState>, auth: Auth, JsonBody(body): JsonBody<Value>) -> ApiResult<Json<Value>> {

@@ -12,6 +12,7 @@ mod bulk;
 mod error;
 mod incidents;
 mod network;
+mod precursors;
 mod rows;
 mod runs;
 mod sharing;
@@ -23,6 +24,7 @@ pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset}
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
 pub use incidents::{IncidentRecord, IncidentUpdate};
+pub use precursors::PrecursorReportRecord;
 pub use network::{Neighbourhood, StoredDependency, StoredLink};
 pub use runs::{AssetPlace, NewRun, RunRecord, RunStatus, INTERRUPTED};
 

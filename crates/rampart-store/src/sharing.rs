@@ -7,7 +7,7 @@
 use crate::{on_pool, on_tx, Result, Store, StoreError, Tx};
 use rampart_core::{Community, CommunityId, CountryCode, FieldError, Invalid, OrgId, Organisation, SharingProfile, Username};
 
-type ProfileRow = (Option<String>, Option<String>, Option<String>);
+type ProfileRow = (Option<String>, Option<String>, Option<String>, Option<String>);
 
 fn bad(what: &str, e: Invalid) -> StoreError {
     StoreError::Invalid(Invalid::one(what, format!("stored value unreadable: {e}")))
@@ -95,31 +95,41 @@ impl Store {
             None => None,
         };
         profile.check(&organisation, supervisor.as_ref(), liaison_org.as_ref()).map_err(StoreError::Invalid)?;
-        let country = organisation.country.filter(|_| profile.contact_point).map(|c| c.to_string());
-        let written = on_tx!(&mut tx, t => sqlx::query(
-            "INSERT INTO sharing_profiles (organisation_id, supervisor_id, liaison, contact_point_country) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (organisation_id) DO UPDATE SET supervisor_id = excluded.supervisor_id, liaison = excluded.liaison,
-                 contact_point_country = excluded.contact_point_country")
-            .bind(org.as_str()).bind(profile.supervisor.as_ref().map(OrgId::as_str)).bind(profile.liaison.as_ref().map(Username::as_str))
-            .bind(&country).execute(t).await.map(|r| r.rows_affected()));
-        if let Err(e) = written {
-            return Err(StoreError::unique(e, || {
-                format!("contact_point: {} already has a single point of contact", country.as_deref().unwrap_or("the member state"))
-            }));
+        let country = organisation.country.map(|c| c.to_string());
+        let spoc = country.as_ref().filter(|_| profile.contact_point);
+        let ncp = country.as_ref().filter(|_| profile.precursor_contact_point);
+        // Which designation collides, named before writing so the error says which.
+        for (field, column, taken, what) in [
+            ("contact_point", "contact_point_country", spoc, "a single point of contact"),
+            ("precursor_contact_point", "precursor_country", ncp, "a national contact point for explosives precursors"),
+        ] {
+            let Some(c) = taken else { continue };
+            let sql = format!("SELECT organisation_id FROM sharing_profiles WHERE {column} = $1 AND organisation_id <> $2");
+            let other: Option<(String,)> = on_tx!(&mut tx, t => sqlx::query_as(&sql).bind(c).bind(org.as_str()).fetch_optional(t).await?);
+            if let Some((o,)) = other {
+                return Err(StoreError::Conflict(format!("{field}: {c} already has {what} ({o})")));
+            }
         }
+        on_tx!(&mut tx, t => sqlx::query(
+            "INSERT INTO sharing_profiles (organisation_id, supervisor_id, liaison, contact_point_country, precursor_country) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (organisation_id) DO UPDATE SET supervisor_id = excluded.supervisor_id, liaison = excluded.liaison,
+                 contact_point_country = excluded.contact_point_country, precursor_country = excluded.precursor_country")
+            .bind(org.as_str()).bind(profile.supervisor.as_ref().map(OrgId::as_str)).bind(profile.liaison.as_ref().map(Username::as_str))
+            .bind(spoc).bind(ncp).execute(t).await?.rows_affected());
         tx.commit().await
     }
 
     /// The organisation's profile (empty when none was set).
     pub async fn sharing_profile(&self, org: &OrgId) -> Result<SharingProfile> {
         let row: Option<ProfileRow> = on_pool!(self, p => sqlx::query_as(
-            "SELECT supervisor_id, liaison, contact_point_country FROM sharing_profiles WHERE organisation_id = $1")
+            "SELECT supervisor_id, liaison, contact_point_country, precursor_country FROM sharing_profiles WHERE organisation_id = $1")
             .bind(org.as_str()).fetch_optional(p).await?);
-        let Some((supervisor, liaison, country)) = row else { return Ok(SharingProfile::default()) };
+        let Some((supervisor, liaison, country, precursor_country)) = row else { return Ok(SharingProfile::default()) };
         Ok(SharingProfile {
             supervisor: supervisor.map(|s| OrgId::parse(&s)).transpose().map_err(|e| bad("supervisor", e))?,
             liaison: liaison.map(|u| Username::parse(&u)).transpose().map_err(|e| bad("liaison", e))?,
             contact_point: country.is_some(),
+            precursor_contact_point: precursor_country.is_some(),
         })
     }
 
@@ -132,8 +142,17 @@ impl Store {
 
     /// The member state's single point of contact, if one is set.
     pub async fn contact_point(&self, country: CountryCode) -> Result<Option<OrgId>> {
-        let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT organisation_id FROM sharing_profiles WHERE contact_point_country = $1").bind(country.to_string()).fetch_optional(p).await?);
+        self.designated("contact_point_country", country).await
+    }
+
+    /// The member state's national contact point for explosives precursors, if one is set.
+    pub async fn precursor_contact_point(&self, country: CountryCode) -> Result<Option<OrgId>> {
+        self.designated("precursor_country", country).await
+    }
+
+    async fn designated(&self, column: &str, country: CountryCode) -> Result<Option<OrgId>> {
+        let sql = format!("SELECT organisation_id FROM sharing_profiles WHERE {column} = $1");
+        let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as(&sql).bind(country.to_string()).fetch_optional(p).await?);
         row.map(|(o,)| OrgId::parse(&o).map_err(|e| bad("contact point", e))).transpose()
     }
 }

@@ -306,9 +306,25 @@ async fn sharing_directory(store: &Store) {
     let fi2 = parse(json!({"id": "fi-traficom", "name": "Traficom", "kind": "authority", "country": "FI"}), Organisation::from_json);
     store.put_organisation(&fi2).await.expect("org");
     match store.set_sharing_profile(&fi2.id, &profile(json!({"contact_point": true}))).await {
-        Err(StoreError::Conflict(m)) => assert_eq!(m, "contact_point: FI already has a single point of contact"),
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "contact_point: FI already has a single point of contact (fi-authority)"),
         other => panic!("expected a conflict, got {other:?}"),
     }
+    // Explosives precursors: one national contact point per member state; reports go to it and are read by both ends.
+    store.set_sharing_profile(&fi_auth, &profile(json!({"contact_point": true, "precursor_contact_point": true}))).await.expect("ncp");
+    match store.set_sharing_profile(&fi2.id, &profile(json!({"precursor_contact_point": true}))).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "precursor_contact_point: FI already has a national contact point for explosives precursors (fi-authority)"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(store.precursor_contact_point(CountryCode::parse("FI").expect("FI")).await.expect("ncp"), Some(fi_auth.clone()));
+    let report = rampart_store::PrecursorReportRecord {
+        id: "str-1".into(), country: "FI".into(), kind: "suspicious_transaction".into(), report: "{}".into(), prepared_by: "slo.fingrid".into(),
+        organisation_id: fi_op.clone(), recipient_id: fi_auth.clone(), detected_at: 1_000, due_at: 86_401_000, submitted_at: 5_000,
+    };
+    store.submit_precursor_report(&report).await.expect("submit");
+    assert_eq!(store.precursor_reports_for(Some(&fi_auth)).await.expect("to ncp"), vec![report.clone()]);
+    assert_eq!(store.precursor_reports_for(Some(&fi_op)).await.expect("by op"), vec![report.clone()]);
+    assert_eq!(store.precursor_reports_for(Some(&ee)).await.expect("other"), vec![]);
+    assert_eq!(store.get_precursor_report("str-1").await.expect("get"), Some(report));
     store.delete_community(&grids.id).await.expect("delete");
     assert!(matches!(store.delete_community(&grids.id).await, Err(StoreError::NotFound(_))));
 }

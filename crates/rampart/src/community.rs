@@ -55,14 +55,21 @@ pub async fn community(store: &Store, command: CommunityCommand) -> Result<()> {
 
 /// Shows an organisation's sharing profile, changing first what is given
 /// (`none` clears the supervisor or the liaison officer).
-pub async fn sharing(store: &Store, org: &str, supervisor: Option<String>, liaison: Option<String>, contact_point: Option<bool>) -> Result<()> {
+pub async fn sharing(
+    store: &Store,
+    org: &str,
+    supervisor: Option<String>,
+    liaison: Option<String>,
+    contact_point: Option<bool>,
+    precursor_contact_point: Option<bool>,
+) -> Result<()> {
     let org = OrgId::parse(org).map_err(|e| anyhow!("{e}"))?;
     if store.get_organisation(&org).await?.is_none() {
         bail!("no organisation {org}");
     }
     let mut p: SharingProfile = store.sharing_profile(&org).await?;
     let cleared = |v: &str| v.is_empty() || v.eq_ignore_ascii_case("none");
-    let changing = supervisor.is_some() || liaison.is_some() || contact_point.is_some();
+    let changing = supervisor.is_some() || liaison.is_some() || contact_point.is_some() || precursor_contact_point.is_some();
     if let Some(s) = supervisor {
         p.supervisor = if cleared(&s) { None } else { Some(OrgId::parse(&s).map_err(|e| anyhow!("--supervisor: {e}"))?) };
     }
@@ -71,6 +78,9 @@ pub async fn sharing(store: &Store, org: &str, supervisor: Option<String>, liais
     }
     if let Some(c) = contact_point {
         p.contact_point = c;
+    }
+    if let Some(c) = precursor_contact_point {
+        p.precursor_contact_point = c;
     }
     if changing {
         store.set_sharing_profile(&org, &p).await?;
@@ -81,6 +91,7 @@ pub async fn sharing(store: &Store, org: &str, supervisor: Option<String>, liais
     println!("supervisor:    {}", or_none(p.supervisor.map(|s| s.to_string())));
     println!("liaison:       {}", or_none(p.liaison.map(|u| u.to_string())));
     println!("contact point: {}", if p.contact_point { "yes" } else { "no" });
+    println!("precursor NCP: {}", if p.precursor_contact_point { "yes" } else { "no" });
     println!("clients:       {}", if clients.is_empty() { "—".into() } else { clients.join(",") });
     Ok(())
 }

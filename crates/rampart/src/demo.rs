@@ -111,13 +111,13 @@ pub async fn seed_if_empty(store: &Store, config: &Config, assets: u64, seed: u6
 }
 
 /// The demo's warning network: every national authority is its member state's single
-/// point of contact, the authorities and the EU body form one community, and the demo
+/// point of contact and explosives-precursor contact point, the authorities and the EU body form one community, and the demo
 /// operator has its security liaison officer.
 async fn seed_sharing_directory(store: &Store, operator_org: &OrgId) -> Result<()> {
     let orgs = store.list_organisations().await?;
     let authorities: Vec<&rampart_core::Organisation> = orgs.iter().filter(|o| o.kind == rampart_core::OrgKind::Authority && o.country.is_some()).collect();
     for a in &authorities {
-        store.set_sharing_profile(&a.id, &rampart_core::SharingProfile { contact_point: true, ..Default::default() }).await?;
+        store.set_sharing_profile(&a.id, &rampart_core::SharingProfile { contact_point: true, precursor_contact_point: true, ..Default::default() }).await?;
     }
     let mut members: Vec<OrgId> = authorities.iter().map(|a| a.id.clone()).collect();
     members.push(OrgId::parse(rampart_gen::EU_BODY).map_err(|e| anyhow!("{e}"))?);
@@ -130,7 +130,7 @@ async fn seed_sharing_directory(store: &Store, operator_org: &OrgId) -> Result<(
     store.put_community(&community).await?;
     let liaison = Username::parse("operator.de").map_err(|e| anyhow!("{e}"))?;
     let supervisor = OrgId::parse("de-authority").ok().filter(|d| orgs.iter().any(|o| &o.id == d));
-    store.set_sharing_profile(operator_org, &rampart_core::SharingProfile { supervisor, liaison: Some(liaison), contact_point: false }).await?;
+    store.set_sharing_profile(operator_org, &rampart_core::SharingProfile { supervisor, liaison: Some(liaison), ..Default::default() }).await?;
     Ok(())
 }
 

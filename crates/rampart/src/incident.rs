@@ -2,11 +2,11 @@
 //! a user (`--as`), with the same rules and routing as the API. `--now` sets the moment
 //! the command acts at (default: the system clock), so clocks can be checked ahead.
 
-use crate::io::{describe as api, read_text};
+use crate::io::{acting_as as principal, database_operator as everyone, describe as api, moment as now_ms, read_text};
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use rampart_core::incident::{IncidentReport, UpdateKind};
-use rampart_core::{OrgId, Principal};
+use rampart_core::OrgId;
 use rampart_server::incidents as ops;
 use rampart_store::Store;
 use std::path::{Path, PathBuf};
@@ -70,31 +70,6 @@ pub enum IncidentCommand {
         #[arg(long)]
         now: Option<String>,
     },
-}
-
-fn now_ms(now: Option<&str>) -> Result<i64> {
-    match now {
-        None => Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64),
-        Some(s) => {
-            let t = humantime::parse_rfc3339_weak(s).map_err(|e| anyhow!("--now: expected a date and time such as 2026-11-22T10:00:00Z: {e}"))?;
-            Ok(t.duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64)
-        }
-    }
-}
-
-async fn principal(store: &Store, user: &str) -> Result<Principal> {
-    store.principal(user).await?.ok_or_else(|| anyhow!("--as: no enabled user {user}"))
-}
-
-/// Everyone's view, for the database's own operator.
-fn everyone() -> Result<Principal> {
-    Ok(Principal {
-        username: rampart_core::Username::parse("rampart-cli").map_err(|e| anyhow!("{e}"))?,
-        role: rampart_core::Role::Admin,
-        organisation: OrgId::parse("rampart-cli").map_err(|e| anyhow!("{e}"))?,
-        org_kind: rampart_core::OrgKind::EuBody,
-        country: None,
-    })
 }
 
 fn report(file: &Path, now: i64) -> Result<IncidentReport> {

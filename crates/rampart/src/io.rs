@@ -94,3 +94,28 @@ pub fn describe(e: rampart_server::error::ApiError) -> anyhow::Error {
 pub fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
+
+/// The moment a command acts at: `--now` (RFC 3339) or the system clock.
+pub fn moment(now: Option<&str>) -> Result<i64> {
+    let t = match now {
+        None => std::time::SystemTime::now(),
+        Some(s) => humantime::parse_rfc3339_weak(s).map_err(|e| anyhow!("--now: expected a date and time such as 2026-11-22T10:00:00Z: {e}"))?,
+    };
+    Ok(t.duration_since(std::time::UNIX_EPOCH).map_err(|_| anyhow!("--now: before 1970"))?.as_millis() as i64)
+}
+
+/// The enabled user a command acts as (`--as`).
+pub async fn acting_as(store: &Store, user: &str) -> Result<rampart_core::Principal> {
+    store.principal(user).await?.ok_or_else(|| anyhow!("--as: no enabled user {user}"))
+}
+
+/// The database's own operator, who reads everything (commands run without `--as`).
+pub fn database_operator() -> Result<rampart_core::Principal> {
+    Ok(rampart_core::Principal {
+        username: rampart_core::Username::parse("rampart-cli").map_err(|e| anyhow!("{e}"))?,
+        role: rampart_core::Role::Admin,
+        organisation: rampart_core::OrgId::parse("rampart-cli").map_err(|e| anyhow!("{e}"))?,
+        org_kind: rampart_core::OrgKind::EuBody,
+        country: None,
+    })
+}

@@ -308,6 +308,9 @@ enum OrgCommand {
         /// Whether it is its member state's single point of contact.
         #[arg(long)]
         contact_point: Option<bool>,
+        /// Whether it is its member state's national contact point for explosives precursors.
+        #[arg(long)]
+        precursor_contact_point: Option<bool>,
     },
 }
 
@@ -367,7 +370,7 @@ async fn main() -> Result<()> {
         }
         Command::Blast(args) => threat::blast(open(&config), args).await,
         Command::Egress { venue, rules, target_min, json } => threat::egress(&venue, &rules, target_min, json),
-        Command::Precursor { command } => threat::precursor(command, SystemClock.now_ms()),
+        Command::Precursor { command } => threat::precursor(open(&config), command).await,
         Command::User { command } => user(&open(&config).await?, command).await,
         Command::Org { command } => org(&open(&config).await?, command).await,
         Command::Incident { command } => incident::incident(&open(&config).await?, command).await,
@@ -513,7 +516,9 @@ async fn org(store: &Store, command: OrgCommand) -> Result<()> {
             store.put_organisation(&org).await?;
             println!("organisation {} saved", org.id);
         }
-        OrgCommand::Sharing { id, supervisor, liaison, contact_point } => community::sharing(store, &id, supervisor, liaison, contact_point).await?,
+        OrgCommand::Sharing { id, supervisor, liaison, contact_point, precursor_contact_point } => {
+            community::sharing(store, &id, supervisor, liaison, contact_point, precursor_contact_point).await?
+        }
         OrgCommand::List => {
             println!("{:<28} {:<10} {:<7} NAME", "ID", "KIND", "COUNTRY");
             for o in store.list_organisations().await? {

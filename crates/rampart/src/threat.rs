@@ -5,6 +5,8 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 use rampart_core::Scope;
+use crate::io::{acting_as, database_operator, describe, moment};
+use rampart_server::precursor_reports;
 use rampart_server::threat as api;
 use rampart_store::Store;
 use rampart_threat::egress::{self, RuleSet, Venue};
@@ -167,9 +169,24 @@ pub enum PrecursorCommand {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Send a report to the national contact point of its country, as the sharing directory names it.
+    Send {
+        /// The report, as for `precursor report`.
+        file: PathBuf,
+        /// The user sending it (their organisation is the sender).
+        #[arg(long = "as")]
+        user: String,
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// The reports a user's organisation sent or received (without --as: all).
+    Sent {
+        #[arg(long = "as")]
+        user: Option<String>,
+    },
 }
 
-pub fn precursor(command: PrecursorCommand, now_ms: i64) -> Result<()> {
+pub async fn precursor(store: impl std::future::Future<Output = Result<Store>>, command: PrecursorCommand) -> Result<()> {
     let cat = Catalogue::shipped();
     match command {
         PrecursorCommand::Screen { file, substances, json } => {
@@ -213,18 +230,44 @@ pub fn precursor(command: PrecursorCommand, now_ms: i64) -> Result<()> {
             }
         }
         PrecursorCommand::Report { file, now } => {
-            let now_ms = match now {
-                Some(t) => {
-                    let st = humantime::parse_rfc3339_weak(&t).map_err(|e| anyhow!("--now: {e} (expected e.g. 2025-06-01T14:30:00Z)"))?;
-                    st.duration_since(std::time::UNIX_EPOCH).map_err(|_| anyhow!("--now: before 1970"))?.as_millis() as i64
-                }
-                None => now_ms,
-            };
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-            let r = Report::from_json(&v, &cat, now_ms).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+            let v = json_file(&file)?;
+            let r = Report::from_json(&v, &cat, moment(now.as_deref())?).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             println!("{}", serde_json::to_string_pretty(&api::report_json(&r))?);
+        }
+        PrecursorCommand::Send { file, user, now } => {
+            let store = store.await?;
+            let p = acting_as(&store, &user).await?;
+            let v = json_file(&file)?;
+            let sent = precursor_reports::send(&store, &p, &v, moment(now.as_deref())?).await.map_err(|e| anyhow!("{}: {}", file.display(), describe(e)))?;
+            let late = if sent.submitted_at > sent.due_at { " (late: it was due within 24 hours of detection)" } else { "" };
+            println!("{}: sent to {}{late}", sent.id, sent.recipient_id);
+        }
+        PrecursorCommand::Sent { user } => {
+            let store = store.await?;
+            let p = match user {
+                Some(u) => acting_as(&store, &u).await?,
+                None => database_operator()?,
+            };
+            println!("{:<22} {:<24} {:<8} {:<16} {:<16} {:<20} LATE", "ID", "KIND", "COUNTRY", "FROM", "TO", "SENT");
+            for r in precursor_reports::visible(&store, &p).await.map_err(describe)? {
+                let v = precursor_reports::to_json(&r);
+                println!(
+                    "{:<22} {:<24} {:<8} {:<16} {:<16} {:<20} {}",
+                    r.id,
+                    r.kind,
+                    r.country,
+                    r.organisation_id.as_str(),
+                    r.recipient_id.as_str(),
+                    v["sent_at"].as_str().unwrap_or("").get(..16).unwrap_or(""),
+                    if v["late"] == json!(true) { "yes" } else { "no" }
+                );
+            }
         }
     }
     Ok(())
+}
+
+fn json_file(file: &std::path::Path) -> Result<Value> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
 }

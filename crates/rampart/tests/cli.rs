@@ -88,8 +88,16 @@ fn communities_and_sharing_profiles() {
     assert_eq!(list.lines().nth(1).map(|l| l.split_whitespace().collect::<Vec<_>>()), Some(vec!["de-energy", "German", "energy", "de-bbk,de-op-grid"]), "{list}");
     let shown = ok(&rampart(&data, &["org", "sharing", "de-op-grid", "--supervisor", "de-bbk", "--liaison", "slo.grid"]));
     assert!(shown.contains("supervisor:    de-bbk\nliaison:       slo.grid\ncontact point: no\n"), "{shown}");
-    let authority = ok(&rampart(&data, &["org", "sharing", "de-bbk", "--contact-point", "true"]));
-    assert!(authority.contains("contact point: yes\nclients:       de-op-grid\n"), "{authority}");
+    let authority = ok(&rampart(&data, &["org", "sharing", "de-bbk", "--contact-point", "true", "--precursor-contact-point", "true"]));
+    assert!(authority.contains("contact point: yes\nprecursor NCP: yes\nclients:       de-op-grid\n"), "{authority}");
+    // A theft of hydrogen peroxide goes to Germany's national contact point for explosives precursors.
+    let theft = dir.path().join("theft.json");
+    std::fs::write(&theft, r#"{"kind": "theft", "country": "DE", "products": [{"components": [{"cas": "7722-84-1", "percent": 35}]}]}"#).expect("write");
+    let sent = ok(&rampart(&data, &["precursor", "send", theft.to_str().expect("path"), "--as", "slo.grid"]));
+    assert!(sent.starts_with("str-") && sent.ends_with(": sent to de-bbk\n"), "{sent}");
+    let listed = ok(&rampart(&data, &["precursor", "sent", "--as", "slo.grid"]));
+    let row: Vec<&str> = listed.lines().nth(1).map(|l| l.split_whitespace().collect()).unwrap_or_default();
+    assert_eq!((row[1], row[2], row[3], row[4], row[row.len() - 1]), ("theft", "DE", "de-op-grid", "de-bbk", "no"), "{listed}");
     fails_with(&rampart(&data, &["org", "sharing", "de-op-grid", "--contact-point", "true"]), "contact_point: a single point of contact is a member-state authority");
     ok(&rampart(&data, &["community", "remove", "de-energy"]));
     assert_eq!(ok(&rampart(&data, &["community", "list"])).lines().count(), 1);

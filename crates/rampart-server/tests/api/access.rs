@@ -259,6 +259,19 @@ async fn matrix(backend: Backend) {
     check(&c, Method::POST, &format!("/api/v1/incidents/{id}/notify"), |_: &str| Some(json!({"version": 1})), [409, 403, 403, 403, 409, 404, 404, 401]).await;
     check(&c, Method::GET, "/api/v1/incidents/inc-0000000000000000", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
 
+    // Explosives-precursor reports go to the national contact point of their country (the German authority here);
+    // the sender's and the contact point's people read them, nobody else.
+    assert_eq!(c[0].send(Method::PUT, "/api/v1/organisations/de-authority/sharing", Some(json!({"contact_point": true, "precursor_contact_point": true}))).await.status.as_u16(), 200);
+    let theft = |country: &'static str| move |_: &str| Some(json!({"kind": "theft", "country": country, "products": [{"components": [{"cas": "67-64-1", "percent": 100}]}]}));
+    check(&c, Method::POST, "/api/v1/precursors/reports/sent", theft("DE"), [201, 201, 201, 403, 201, 201, 403, 401]).await;
+    check(&c, Method::POST, "/api/v1/precursors/reports/sent", theft("FR"), [422, 422, 422, 403, 422, 422, 403, 401]).await;
+    check(&c, Method::GET, "/api/v1/precursors/reports/sent", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    // (The administrator belongs to the EU body, so the EU viewer reads the report the administrator sent.)
+    count(&c, "/api/v1/precursors/reports/sent", "items", [5, 5, 5, 5, 1, 1, 1]).await;
+    let sent = c[4].get("/api/v1/precursors/reports/sent").await;
+    let id = sent.body["items"][0]["id"].as_str().expect("report id").to_string();
+    check(&c, Method::GET, &format!("/api/v1/precursors/reports/sent/{id}"), none, [200, 200, 200, 200, 200, 404, 404, 401]).await;
+
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
 }

@@ -57,3 +57,32 @@ async fn blast_egress_and_precursors() {
     assert_eq!(r.body["due_by"], "2026-01-02T00:00:00.000Z");
     assert_eq!((r.body["stored"].as_bool(), r.body["prepared_by"].as_str()), (Some(false), Some("analyst.de")));
 }
+
+/// A suspicious transaction detected 30 hours ago is sent to the German national contact
+/// point: stored, routed, marked late; the contact point reads it, a French analyst does not.
+#[tokio::test]
+async fn precursor_reports_are_sent_to_the_national_contact_point() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.login("admin").await;
+    let r = admin.send(Method::PUT, "/api/v1/organisations/de-authority/sharing", Some(json!({"precursor_contact_point": true}))).await;
+    assert_eq!(r.status.as_u16(), 200);
+    let operator = app.login("operator.de").await;
+    let detected = START_MS - 30 * 3_600_000;
+    let body = json!({"kind": "suspicious_transaction", "country": "DE", "indicators": ["unusual_quantity", "unusual_payment"], "detected_at_ms": detected,
+        "quantity": "4 × 10 l", "customer": "paid cash, declined to give an address",
+        "products": [{"name": "Pool oxidiser", "components": [{"cas": "7722-84-1", "percent": 30}]}]});
+    let r = operator.send(Method::POST, "/api/v1/precursors/reports/sent", Some(body)).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    assert_eq!(
+        (r.body["routed_to"].as_str(), r.body["organisation"].as_str(), r.body["late"].as_bool(), r.body["due_by"].as_str(), r.body["tlp"].as_str()),
+        (Some("de-authority"), Some("de-op-grid"), Some(true), Some("2025-12-31T18:00:00.000Z"), Some("TLP:AMBER+STRICT"))
+    );
+    let id = r.body["id"].as_str().expect("id").to_string();
+    let seen = app.login("analyst.de").await.get(&format!("/api/v1/precursors/reports/sent/{id}")).await;
+    assert_eq!((seen.status.as_u16(), seen.body["indicators"][1]["key"].as_str()), (200, Some("unusual_payment")));
+    assert_eq!(app.login("analyst.fr").await.get(&format!("/api/v1/precursors/reports/sent/{id}")).await.status.as_u16(), 404);
+    // A country without a contact point in the directory is refused, naming the field.
+    let r = operator.send(Method::POST, "/api/v1/precursors/reports/sent", Some(json!({"kind": "theft", "country": "AT",
+        "products": [{"components": [{"cas": "7722-84-1", "percent": 30}]}]}))).await;
+    assert_eq!((r.status.as_u16(), r.body["errors"][0]["field"].as_str()), (422, Some("country")));
+}
