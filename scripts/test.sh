@@ -47,7 +47,9 @@ BIN="$ROOT/target/debug/rampart"
 export RAMPART_DATA_DIR="$WORK/data" RAMPART_LOG=warn
 "$BIN" generate --assets 10000 --seed 7 >/dev/null
 "$BIN" user add browser.admin --role admin --org eu-coordination --password-stdin <<<"browser-test-password" >/dev/null
-for authority in de-authority fr-authority; do "$BIN" org sharing "$authority" --contact-point true >/dev/null; done
+for authority in de-authority fr-authority; do
+  "$BIN" org sharing "$authority" --contact-point true --precursor-contact-point true >/dev/null
+done
 PORT=$(free_port)
 "$BIN" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

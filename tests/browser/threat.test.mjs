@@ -2,7 +2,8 @@
 // blast stand-off at a registry asset (#/blast: rings on the map, the overpressure
 // chart, the rings table with the sites inside them), crowd egress of the default
 // venue (#/egress: egress time, bottleneck, the per-exit chart) and precursor screening
-// (#/precursors: a licensable product, a bad concentration, the catalogue).
+// (#/precursors: a licensable product, a bad concentration, the catalogue, a report
+// checked and sent to Germany's national contact point, which scripts/test.sh sets).
 //
 //   RAMPART_URL=http://127.0.0.1:8080 RAMPART_USER=admin RAMPART_PASSWORD=... \
 //   RAMPART_ASSET_ID=DE-SUB-000123 node --test threat.test.mjs
@@ -109,5 +110,27 @@ test('precursors: 30 % hydrogen peroxide needs a licence; the catalogue lists bo
   await page.click('#pc-screen');
   await page.waitForSelector('#pc-form .form-error:not([hidden])');
   assert.match(await page.textContent('#pc-form .form-error'), /components\[2\]\.percent: a concentration cannot be above 100 %/);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('precursors: a suspicious transaction is checked and sent to the national contact point', STEP, async () => {
+  await page.locator('#pc-components tbody tr').last().locator('input').fill('50');
+  await page.selectOption('#str-kind', 'suspicious_transaction');
+  await page.selectOption('#str-country', 'DE');
+  // Without an indicator the report is refused, naming the field.
+  await page.click('#str-check');
+  await page.waitForSelector('#str-form .form-error:not([hidden])');
+  assert.match(await page.textContent('#str-form .form-error'), /indicators: a suspicious transaction names at least one Art 9 indicator/);
+  await page.check('.str-indicator[value="unusual_quantity"]');
+  await page.fill('#str-quantity', '4 × 25 kg');
+  await page.click('#str-check');
+  await page.waitForSelector('#str-due');
+  assert.match(await page.textContent('#str-due'), /^Due by .* — the national contact point of Germany \(DE\) under Art 9\(1\)\.$/);
+  await page.click('#str-send');
+  await page.waitForSelector('#str-result');
+  assert.match(await page.textContent('#str-result'), /^Sent as str-[0-9a-f]{16} to de-authority\.$/);
+  await page.waitForSelector('#str-sent-table');
+  assert.match(await page.locator('#str-sent-table tbody tr').first().textContent(), /suspicious transaction.*DE.*eu-coordination.*de-authority.*in time/);
+  await page.screenshot({ path: join(SHOTS, 'threat-precursor-report.png'), fullPage: true });
   assert.deepEqual(pageErrors, []);
 });

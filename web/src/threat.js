@@ -1,11 +1,13 @@
 // Threat tools: #/blast (stand-off rings on the map, overpressure against distance,
 // what lies inside each ring), #/egress (a venue's exits, egress time per exit, the
-// bottleneck) and #/precursors (screen a product formulation; the catalogue).
+// bottleneck) and #/precursors (screen a product formulation, report it to the
+// national contact point; the catalogue).
 import { get, post } from './api.js';
 import { lineChart } from './chart.js';
 import { h, replace, select } from './dom.js';
 import { fmtInt } from './format.js';
 import { centroid } from './geo.js';
+import { reportCard } from './precursor-report.js';
 import { createThreatMap } from './threat-map.js';
 
 const ITEMS = [
@@ -33,7 +35,8 @@ function table(caption, head, rows, id) {
 }
 
 function showError(box, err) {
-  replace(box, h('p', null, err.message), (err.fieldErrors || []).map((fe) => h('p', null, `${fe.field}: ${fe.message}`)));
+  const fields = err.fieldErrors || [];
+  replace(box, fields.length ? fields.map((fe) => h('p', null, `${fe.field}: ${fe.message}`)) : h('p', null, err.message));
   box.hidden = false;
 }
 
@@ -271,17 +274,20 @@ export async function showPrecursors(view) {
   const name = h('input', { id: 'pc-name', value: 'Product' });
   const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
   const results = h('div', { id: 'pc-results', class: 'threat-results' });
-  const screen = async (e) => {
-    e.preventDefault();
-    error.hidden = true;
-    const components = [...body.rows].map((tr) => {
+  const product = () => ({
+    name: name.value,
+    components: [...body.rows].map((tr) => {
       const cas = tr.querySelector('.pc-cas').value;
       const pct = tr.querySelector('.pc-pct').value;
       const percent = pct === '' ? null : Number(pct);
       return cas ? { cas, percent } : { name: 'other', percent };
-    });
+    }),
+  });
+  const screen = async (e) => {
+    e.preventDefault();
+    error.hidden = true;
     try {
-      const r = await post('/precursors/screen', { name: name.value, components });
+      const r = await post('/precursors/screen', product());
       replace(results,
         h('p', { id: 'pc-outcome', class: `verdict outcome-${r.outcome}` }, r.summary),
         r.findings.length ? table('Findings', [['Substance'], ['CAS'], ['% w/w', true], ['Compared', true], ['Outcome'], ['Why']],
@@ -303,6 +309,7 @@ export async function showPrecursors(view) {
         h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'pc-add', onclick: () => addRow() }, 'Add an ingredient'),
         h('button', { type: 'submit', class: 'btn', id: 'pc-screen' }, 'Screen'))),
     results,
+    reportCard(catalogue, product),
     table('Catalogue', [['Substance'], ['CAS'], ['Annex'], ['Limit', true], ['Licence up to', true], ['Also known as']],
       catalogue.substances.map((s) => h('tr', null, h('td', null, s.name), h('td', null, s.cas), h('td', null, s.annex),
         h('td', { class: 'num' }, s.basis === 'nitrogen' ? `${s.limit_pct} % N` : pct(s.limit_pct)), h('td', { class: 'num' }, pct(s.licence_upper_pct)), h('td', null, s.common_names.join(', ')))), 'pc-catalogue'));
