@@ -63,12 +63,14 @@ impl<'a> Check<'a> {
 fn read<T: for<'de> Deserialize<'de>>(source: &str, text: &str) -> Result<T, MethodologyError> {
     let deserializer = toml::Deserializer::new(text);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
+        // `Spanned` wrappers show up as a path segment of their own; they are not keys.
+        let path = e.path().to_string().replace(".$__serde_spanned_private_value", "").replace("$__serde_spanned_private_value", "");
         let inner = e.into_inner();
         let check = Check::new(source, text);
         let line = inner.span().map(|s| check.line(s.start));
         let key = if path == "." || path.is_empty() { "(file)".to_string() } else { path };
-        MethodologyError { problems: vec![Problem { source: source.to_string(), line, key, message: inner.message().trim().to_string() }] }
+        let message = inner.message().trim().replace('\n', "; ");
+        MethodologyError { problems: vec![Problem { source: source.to_string(), line, key, message }] }
     })
 }
 
