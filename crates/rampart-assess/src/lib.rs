@@ -18,7 +18,7 @@ mod score;
 
 pub use error::{AnswerError, MethodologyError, Problem, ScoreError};
 pub use model::*;
-pub use score::{exposure, round2, score, suggest, Band, Driver, FactorRating, OverallRating, RiskPoint, ScenarioScore, Scores, Suggestion, Trigger};
+pub use score::{exposure, round2, score, suggest, Band, Scorer, Driver, FactorRating, OverallRating, RiskPoint, ScenarioScore, Scores, Suggestion, Trigger};
 
 /// The shipped methodology files: (file name, text).
 pub const SHIPPED_METHODOLOGY_FILES: [(&str, &str); 2] = [
