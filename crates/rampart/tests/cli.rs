@@ -24,7 +24,7 @@ fn ok(out: &Output) -> String {
 fn help_names_every_command() {
     let dir = tempfile::tempdir().expect("tempdir");
     let help = ok(&rampart(dir.path(), &["--help"]));
-    for command in ["serve", "demo", "generate", "import", "export", "migrate", "user", "org", "bench"] {
+    for command in ["serve", "demo", "generate", "import", "export", "migrate", "user", "org", "bench", "assess"] {
         assert!(help.contains(&format!("\n  {command} ")), "{command} missing from:\n{help}");
     }
     let import = ok(&rampart(dir.path(), &["import", "--help"]));
