@@ -152,3 +152,51 @@ fn every_suggestion_rule_points_to_a_question_and_to_measures_that_act_on_its_sc
         }
     }
 }
+
+/// A survey file: tables by the first part of the question id.
+fn survey(text: &str) -> Answers {
+    fn walk(prefix: &str, value: &toml::Value, out: &mut Answers) {
+        match value {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    walk(&if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, v, out);
+                }
+            }
+            toml::Value::Integer(i) => {
+                out.insert(prefix.to_string(), AnswerValue::Number(*i as f64));
+            }
+            toml::Value::Boolean(b) => {
+                out.insert(prefix.to_string(), AnswerValue::Bool(*b));
+            }
+            toml::Value::String(s) => {
+                out.insert(prefix.to_string(), AnswerValue::Choice(s.clone()));
+            }
+            other => panic!("{prefix}: {other}"),
+        }
+    }
+    let mut out = Answers::new();
+    walk("", &toml::Value::Table(text.parse().unwrap_or_else(|e| panic!("{e}"))), &mut out);
+    out
+}
+
+#[test]
+fn the_example_surveys_are_complete_and_score() {
+    let c = shipped_catalogue();
+    for (id, text) in [("eu-public-spaces", include_str!("../surveys/shopping-centre.toml")), ("carver-shock", include_str!("../surveys/dairy-plant.toml"))] {
+        let m = shipped_methodology(id).unwrap_or_else(|| panic!("{id}"));
+        let answers = survey(text);
+        assert_eq!(answers.len(), m.questions.len(), "{id}");
+        let suggested: Vec<String> = suggest(&m, &c, &answers).into_iter().map(|s| s.measure).collect();
+        assert!(!suggested.is_empty(), "{id}");
+        let plain = score(&m, &c, &answers, &suggested).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let scorer = Scorer::new(&m, &c);
+        assert_eq!(scorer.score(&answers, &suggested).ok(), Some(plain.clone()));
+        assert_eq!(scorer.suggest(&answers), suggest(&m, &c, &answers));
+        // Taking every suggested measure lowers the overall risk.
+        assert!(plain.residual.max_risk < plain.overall.max_risk, "{id}: {:?} → {:?}", plain.overall, plain.residual);
+        for s in &plain.scenarios {
+            assert!(s.after.vulnerability >= 1.0 && s.after.risk <= s.before.risk);
+            assert_eq!(s.factors.len(), m.factors.len(), "{id}: {}", s.scenario);
+        }
+    }
+}
