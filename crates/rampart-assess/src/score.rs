@@ -222,12 +222,18 @@ impl Methodology {
     }
 }
 
-/// The unrounded ratings of one scenario, with what is needed to name its drivers.
+/// The unrounded ratings of one scenario.
 struct Rated {
     roles: [f64; 3],
+    /// Sum of factor weights per role (for the drivers' slopes).
+    role_w: [f64; 3],
     factors: Vec<FactorRating>,
-    /// (question index, exposure, d role rating / d exposure, role).
-    terms: Vec<(usize, f64, f64, Role)>,
+}
+
+/// Per-factor sums, reused from one scenario to the next.
+struct Sums {
+    w: Vec<f64>,
+    wx: Vec<f64>,
 }
 
 fn role_index(role: Role) -> usize {
@@ -256,7 +262,7 @@ impl<'a> Scorer<'a> {
     pub fn new(m: &'a Methodology, c: &'a Catalogue) -> Self {
         let factor_of = m.questions.iter().map(|q| m.factors.iter().position(|f| f.id == q.factor).unwrap_or(0)).collect();
         let scenario_index: std::collections::BTreeMap<&str, usize> = m.scenarios.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
-        let mut terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m.scenarios.len()];
+        let mut terms: Vec<Vec<(usize, f64)>> = (0..m.scenarios.len()).map(|_| Vec::with_capacity(m.questions.len())).collect();
         for (qi, q) in m.questions.iter().enumerate() {
             for (scenario, w) in &q.bears_on {
                 if let Some(&si) = scenario_index.get(scenario.as_str()) {
@@ -287,23 +293,27 @@ impl<'a> Scorer<'a> {
         (exposures, fits && found == answers.len())
     }
 
-    /// Rates scenario `si` from the exposures (None: unanswered, taken as 0.5).
-    fn rate(&self, si: usize, exposures: &[Option<f64>]) -> Rated {
+    fn sums(&self) -> Sums {
+        Sums { w: vec![0.0; self.m.factors.len()], wx: vec![0.0; self.m.factors.len()] }
+    }
+
+    /// Rates scenario `si` from the exposures (None: unanswered, taken as 0.5); leaves
+    /// the per-factor sums in `sums`.
+    fn rate(&self, si: usize, exposures: &[Option<f64>], sums: &mut Sums) -> Rated {
         let m = self.m;
-        let nf = m.factors.len();
-        let mut sum_w = vec![0.0; nf];
-        let mut sum_wx = vec![0.0; nf];
+        sums.w.iter_mut().for_each(|x| *x = 0.0);
+        sums.wx.iter_mut().for_each(|x| *x = 0.0);
         for &(qi, w) in &self.terms[si] {
             let x = exposures[qi].unwrap_or(0.5);
-            sum_w[self.factor_of[qi]] += w;
-            sum_wx[self.factor_of[qi]] += w * x;
+            sums.w[self.factor_of[qi]] += w;
+            sums.wx[self.factor_of[qi]] += w * x;
         }
         let mut role_w = [0.0; 3];
         let mut role_sum = [0.0; 3];
-        let mut factors = Vec::with_capacity(nf);
+        let mut factors = Vec::with_capacity(m.factors.len());
         for (fi, f) in m.factors.iter().enumerate() {
-            if sum_w[fi] > 0.0 {
-                let rating = 1.0 + 9.0 * sum_wx[fi] / sum_w[fi];
+            if sums.w[fi] > 0.0 {
+                let rating = 1.0 + 9.0 * sums.wx[fi] / sums.w[fi];
                 role_w[role_index(f.role)] += f.weight;
                 role_sum[role_index(f.role)] += f.weight * rating;
                 factors.push(FactorRating { factor: f.id.clone(), role: f.role, rating: round2(rating) });
@@ -315,15 +325,7 @@ impl<'a> Scorer<'a> {
                 roles[r] = role_sum[r] / role_w[r];
             }
         }
-        let terms = self.terms[si]
-            .iter()
-            .map(|&(qi, w)| {
-                let f = &m.factors[self.factor_of[qi]];
-                let slope = f.weight / role_w[role_index(f.role)] * 9.0 * w / sum_w[self.factor_of[qi]];
-                (qi, exposures[qi].unwrap_or(0.5), slope, f.role)
-            })
-            .collect();
-        Rated { roles, factors, terms }
+        Rated { roles, role_w, factors }
     }
 
     /// Scores a completed survey, before and after `measures` (catalogue ids).
@@ -357,28 +359,39 @@ impl<'a> Scorer<'a> {
         }
 
         let mut scenarios = Vec::with_capacity(m.scenarios.len());
+        let mut sums = self.sums();
+        let mut ranked: Vec<(f64, usize)> = Vec::new();
+        let v_role = role_index(Role::Vulnerability);
         for (si, s) in m.scenarios.iter().enumerate() {
-            let rated = self.rate(si, &exposures);
+            let rated = self.rate(si, &exposures, &mut sums);
             let [a, t, v] = rated.roles;
             let before = point(m, round2(a), round2(t), round2(v));
             let v_after = round2(1.0 + (v - 1.0) * remaining(&applied, s.threat));
             let after = point(m, before.asset_value, before.threat, v_after);
 
-            // (contribution, question index); only the largest become Drivers.
-            let r = role_index(Role::Vulnerability);
-            let mut ranked: Vec<(f64, usize)> = rated
-                .terms
-                .iter()
-                .filter(|(_, x, _, role)| *x > 0.0 && *role == Role::Vulnerability)
-                .map(|&(qi, x, slope, _)| (round2(a * t * v * (1.0 - (rated.roles[r] - slope * x) / rated.roles[r])), qi))
-                .filter(|(contribution, _)| *contribution > 0.0)
-                .collect();
+            // Drivers: vulnerability is linear in each exposure x with slope
+            // (factor weight / role weight) × 9 × w / Σw, so setting x to 0 lowers V by
+            // slope × x and risk by risk × slope × x / V. Only the largest become Drivers.
+            ranked.clear();
+            for &(qi, w) in &self.terms[si] {
+                let fi = self.factor_of[qi];
+                let f = &m.factors[fi];
+                let x = exposures[qi].unwrap_or(0.5);
+                if f.role != Role::Vulnerability || x <= 0.0 {
+                    continue;
+                }
+                let slope = f.weight / rated.role_w[v_role] * 9.0 * w / sums.w[fi];
+                let contribution = round2(a * t * v * (1.0 - (v - slope * x) / v));
+                if contribution > 0.0 {
+                    ranked.push((contribution, qi));
+                }
+            }
             // Stable sort: equal contributions keep methodology order.
             ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
-            ranked.truncate(m.scoring.drivers);
             let drivers = ranked
-                .into_iter()
-                .map(|(contribution, qi)| {
+                .iter()
+                .take(m.scoring.drivers)
+                .map(|&(contribution, qi)| {
                     let q = &m.questions[qi];
                     Driver { question: q.id.clone(), answer: answers.get(&q.id).cloned().unwrap_or(AnswerValue::Bool(false)), factor: q.factor.clone(), contribution }
                 })
@@ -448,9 +461,10 @@ impl<'a> Scorer<'a> {
             return Vec::new();
         }
         // Each scenario rated once: rounded (A, T, V), unrounded V, risk.
+        let mut sums = self.sums();
         let rated: Vec<(f64, f64, f64, f64, f64)> = (0..m.scenarios.len())
             .map(|si| {
-                let [a, t, v] = self.rate(si, &exposures).roles;
+                let [a, t, v] = self.rate(si, &exposures, &mut sums).roles;
                 let (a, t, vr) = (round2(a), round2(t), round2(v));
                 (a, t, vr, v, round2(a * t * vr))
             })
