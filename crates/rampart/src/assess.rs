@@ -235,6 +235,22 @@ fn print_scores(m: &Methodology, c: &Catalogue, answers: &Answers, s: &Scores) {
     let r = &s.residual;
     println!("overall:  {} (max risk {:.2} in {}, mean {:.2}; {} high, {} medium, {} low; matrix {})", o.band, o.max_risk, o.worst_scenario, o.mean_risk, o.high, o.medium, o.low, o.level);
     println!("residual: {} (max risk {:.2} in {}, mean {:.2}; {} high, {} medium, {} low; matrix {})", r.band, r.max_risk, r.worst_scenario, r.mean_risk, r.high, r.medium, r.low, r.level);
+    if m.factors.len() > 3 {
+        // Methodologies rated on more than asset value, threat and vulnerability (CARVER +
+        // Shock): each factor's rating and their sum, the methodology's own ranking.
+        println!();
+        let names: Vec<String> = m.factors.iter().map(|f| f.title.chars().take(6).collect()).collect();
+        println!("{:<24} {} {:>6}", "FACTORS", names.iter().map(|n| format!("{n:>6}")).collect::<Vec<_>>().join(" "), "TOTAL");
+        for sc in &s.scenarios {
+            let ratings: Vec<String> = m
+                .factors
+                .iter()
+                .map(|f| sc.factors.iter().find(|r| r.factor == f.id).map(|r| format!("{:>6.2}", r.rating)).unwrap_or_else(|| format!("{:>6}", "—")))
+                .collect();
+            let total: f64 = sc.factors.iter().map(|r| r.rating).sum();
+            println!("{:<24} {} {:>6.2}", sc.scenario, ratings.join(" "), total);
+        }
+    }
     println!();
     println!("What drives the risk (risk points that would go with the best answer):");
     for sc in &s.scenarios {

@@ -364,6 +364,15 @@ fn assess_score_from_files() {
     let row = table.lines().find(|l| l.starts_with("vehicle-ramming ")).expect("vehicle-ramming row");
     assert!(row.contains(" High ") && row.contains(" Medium "), "{row}");
     assert!(table.contains("overall:  High"), "{table}");
+    assert!(!table.contains("FACTORS"), "{table}");
+
+    // CARVER + Shock: the seven criteria and their total per node.
+    let carver = ok(&rampart(dir.path(), &["assess", "score", "--methodology", "carver-shock", "--answers", &assess_file("surveys/dairy-plant.toml")]));
+    assert!(carver.contains(" Critic Access Recupe Vulner Effect Recogn  Shock  TOTAL\n"), "{carver}");
+    let mixing = carver.lines().find(|l| l.starts_with("mixing ") && l.ends_with(|c: char| c.is_ascii_digit()) && l.split_whitespace().count() == 9).expect("mixing factors row");
+    // Criticality 9 and recognizability 5 are the assessor's ratings alone.
+    let cells: Vec<&str> = mixing.split_whitespace().collect();
+    assert_eq!((cells[1], cells[6]), ("9.00", "5.00"), "{mixing}");
 
     let json = rampart(dir.path(), &["assess", "score", "--methodology", &assess_file("methodologies/eu-public-spaces.toml"), "--answers", &survey, "--measures", "hvm-certified-barriers", "--json"]);
     let scores: serde_json::Value = serde_json::from_str(&ok(&json)).expect("json");
