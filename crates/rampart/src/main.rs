@@ -2,6 +2,7 @@
 
 mod alert;
 mod analyze;
+mod assess;
 mod analyze_models;
 mod bench;
 mod community;
@@ -53,6 +54,11 @@ enum Command {
     Alert {
         #[command(subcommand)]
         command: alert::AlertCommand,
+    },
+    /// Vulnerability assessment with a common methodology: methodologies, scoring (docs/assessment-methodology.md).
+    Assess {
+        #[command(subcommand)]
+        command: assess::AssessCommand,
     },
     /// Hostile vehicle mitigation: the vehicle approaches into a perimeter, attainable impact speeds per vehicle class, energy and the barrier rating needed.
     Hvm(hvm::HvmArgs),
@@ -235,6 +241,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// Vulnerability assessment: score seeded random completed surveys of the shipped public-spaces methodology.
+    Assess {
+        #[arg(long, default_value_t = 10_000)]
+        assessments: usize,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+    },
     /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
     Query {
         /// Queries per kind.
@@ -363,6 +376,7 @@ async fn main() -> Result<()> {
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
         Command::Alert { command } => alert::run(command),
+        Command::Assess { command } => assess::run(command, open(&config)).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -386,6 +400,7 @@ async fn main() -> Result<()> {
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
             BenchCommand::Hvm { osm, grid, rounds } => bench::hvm(&osm, grid, rounds),
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
+            BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
         },
     }
 }
