@@ -515,7 +515,10 @@ impl<'a> Parser<'a> {
         let mut seq = Seq::new(ALERT);
         let mut signed = false;
         let mut end_offset = self.r.buffer_position();
-        while !empty {
+        loop {
+            if empty {
+                break;
+            }
             let Child::Element { start, empty, offset, ns } = self.next_child()? else {
                 break;
             };
@@ -612,7 +615,10 @@ impl<'a> Parser<'a> {
     ) -> Result<(), Fatal> {
         let mut seq = Seq::new(slots);
         let mut last = start_offset;
-        while !empty {
+        loop {
+            if empty {
+                break;
+            }
             let Child::Element { start, empty, offset, ns } = self.next_child()? else {
                 break;
             };
