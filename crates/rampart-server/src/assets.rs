@@ -67,8 +67,8 @@ impl From<&StoredAsset> for AssetOut {
     }
 }
 
-/// Filters shared by the list, GeoJSON and map endpoints.
-#[derive(Deserialize, IntoParams, Default)]
+/// Filters shared by the list, GeoJSON and map endpoints (serialised into audit entries of exports).
+#[derive(Deserialize, serde::Serialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct FilterQuery {
     /// A sector key, e.g. `energy`.

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use rampart_core::{Principal, Role};
+use rampart_store::AuditAction;
+use serde_json::json;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -188,6 +190,7 @@ pub async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginR
     if !ok {
         state.store.record_login_failure(&req.username, now).await?;
         tracing::info!(username = %req.username, "failed login");
+        crate::audit::record(&state, &req.username, AuditAction::Reject, "session", "", json!({"reason": "wrong username or password"})).await?;
         return Err(ApiError::Unauthenticated("wrong username or password".into()));
     }
     state.store.clear_login_failures(&req.username).await?;
@@ -197,6 +200,7 @@ pub async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginR
     let ttl_ms = state.settings.session_hours * 3_600_000;
     state.store.create_session(&secret_hash(&token), &req.username, &csrf, now, now + ttl_ms).await?;
     tracing::info!(username = %req.username, "login");
+    crate::audit::record(&state, &req.username, AuditAction::Login, "session", "", json!({})).await?;
     let mut r = Json(SessionInfo { user: user_info(&principal), csrf_token: csrf }).into_response();
     r.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &token, ttl_ms / 1000)?);
     Ok(r)
@@ -204,10 +208,11 @@ pub async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginR
 
 /// Ends the session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, _auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(session) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&secret_hash(session)).await?;
     }
+    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Logout, "session", "", json!({})).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
     Ok(r)
@@ -248,6 +253,7 @@ pub async fn create_token(State(state): State<AppState>, Auth(p): Auth, JsonBody
     let token = new_secret();
     let expires_at = req.expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
     state.store.create_api_token(&secret_hash(&token), p.username.as_str(), req.name.trim(), now, expires_at).await?;
+    crate::audit::record(&state, p.username.as_str(), AuditAction::Create, "token", req.name.trim(), json!({"expires_at": expires_at})).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at })))
 }
 

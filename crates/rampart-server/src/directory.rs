@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use rampart_core::fields::Object;
 use rampart_core::{Invalid, OrgId, Organisation, Role, Username};
-use rampart_store::{NewUser, UserRecord};
+use rampart_store::{AuditAction, NewUser, UserRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -59,6 +59,7 @@ pub async fn create_organisation(State(state): State<AppState>, auth: Auth, Json
         return Err(ApiError::Conflict(format!("organisation {:?} already exists", org.id.as_str())));
     }
     state.store.put_organisation(&org).await?;
+    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Create, "organisation", org.id.as_str(), json!({"name": org.name})).await?;
     Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))))
 }
 
@@ -74,6 +75,7 @@ pub async fn update_organisation(State(state): State<AppState>, auth: Auth, Path
         return Err(ApiError::NotFound(format!("organisation {id}")));
     }
     state.store.put_organisation(&org).await?;
+    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Change, "organisation", org.id.as_str(), json!({"name": org.name})).await?;
     Ok(Json(OrganisationOut::from(&org)))
 }
 
@@ -84,6 +86,7 @@ pub async fn delete_organisation(State(state): State<AppState>, auth: Auth, Path
     auth.require_admin()?;
     let org_id = OrgId::parse(&id).map_err(|_| ApiError::NotFound(format!("organisation {id}")))?;
     state.store.delete_organisation(&org_id).await?;
+    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Delete, "organisation", org_id.as_str(), json!({})).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -151,6 +154,8 @@ pub async fn create_user(State(state): State<AppState>, auth: Auth, JsonBody(req
         .create_user(&NewUser { username: &username, password_hash: &hash, role, organisation_id: &org }, state.clock.now_ms())
         .await?;
     tracing::info!(by = %auth.0.username, user = %username, role = role.key(), "user created");
+    let detail = json!({"role": role.key(), "organisation": org.as_str()});
+    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Create, "user", username.as_str(), detail).await?;
     Ok((StatusCode::CREATED, Json(UserOut::from(&user))))
 }
 
@@ -186,5 +191,8 @@ pub async fn update_user(State(state): State<AppState>, auth: Auth, Path(usernam
     };
     let user = state.store.update_user(&name, role, hash.as_deref(), req.disabled).await?;
     tracing::info!(by = %auth.0.username, user = %name, "user changed");
+    // What changed, never the password itself.
+    let detail = json!({"role": role.map(|r| r.key()), "password_changed": hash.is_some(), "disabled": req.disabled});
+    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Change, "user", name.as_str(), detail).await?;
     Ok(Json(UserOut::from(&user)))
 }

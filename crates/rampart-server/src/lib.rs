@@ -10,6 +10,7 @@
 
 pub mod analysis;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod communities;
@@ -159,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .route("/drone/zones/import", post(drone::import).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
         .route("/drone/check", post(drone::check).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
         .route("/hvm", post(hvm::analyse))
+        .route("/audit", get(audit::list))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 

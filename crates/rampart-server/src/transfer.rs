@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rampart_core::{FieldError, Invalid, Principal, Role, Scope};
 use rampart_formats::{ExportScope, Format, ImportError, ImportOptions, NoProgress, Record, Source, Table};
+use rampart_store::AuditAction;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -147,7 +148,12 @@ pub async fn import(
                 elapsed_ms: r.elapsed.as_millis() as u64,
             }))
         }
-        Err(e @ ImportError::Invalid { .. }) => Err(ApiError::Invalid(issues(&e))),
+        Err(e @ ImportError::Invalid { .. }) => {
+            let problems = issues(&e);
+            let detail = serde_json::json!({"what": "import", "problems": problems.0.len(), "first": problems.0.first().map(|p| p.to_string())});
+            crate::audit::record(&state, p.username.as_str(), AuditAction::Reject, "registry", "", detail).await?;
+            Err(ApiError::Invalid(problems))
+        }
         Err(ImportError::Store(s)) => Err(s.into()),
         Err(ImportError::Internal(m)) => Err(ApiError::Internal(m)),
     }
@@ -162,9 +168,12 @@ fn attachment(content_type: &'static str, filename: &str, body: Vec<u8>) -> Resp
 #[utoipa::path(get, path = "/api/v1/export.geojson", tag = "transfer", params(FilterQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection with assets, dependency and link features and an organisations member", content_type = "application/geo+json")))]
 pub async fn export_geojson(State(state): State<AppState>, Auth(p): Auth, Query(f): Query<FilterQuery>) -> ApiResult<Response> {
+    let filter = serde_json::to_value(&f).unwrap_or_default();
     let what = ExportScope { filter: f.parse()?, scope: p.read_scope() };
     let mut out = Vec::new();
     rampart_formats::export_geojson(&state.store, &what, &mut out).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let detail = serde_json::json!({"format": "geojson", "filter": filter});
+    crate::audit::record(&state, p.username.as_str(), AuditAction::Export, "registry", "", detail).await?;
     Ok(attachment("application/geo+json", "rampart-registry.geojson", out))
 }
 
@@ -183,10 +192,13 @@ pub async fn export_csv(State(state): State<AppState>, Auth(p): Auth, Query(f): 
     if !["assets", "dependencies", "links", "organisations"].contains(&table.as_str()) {
         return Err(ApiError::Invalid(Invalid::one("table", format!("expected assets, dependencies, links or organisations, found {table:?}"))));
     }
+    let filter = serde_json::to_value(&f).unwrap_or_default();
     let what = ExportScope { filter: f.parse()?, scope: p.read_scope() };
     let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
     rampart_formats::export_csv(&state.store, &what, dir.path()).await.map_err(|e| ApiError::Internal(e.to_string()))?;
     let file = format!("{table}.csv");
     let body = std::fs::read(dir.path().join(&file)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let detail = serde_json::json!({"format": "csv", "table": table, "filter": filter});
+    crate::audit::record(&state, p.username.as_str(), AuditAction::Export, "registry", "", detail).await?;
     Ok(attachment("text/csv; charset=utf-8", &file, body))
 }

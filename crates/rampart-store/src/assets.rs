@@ -354,6 +354,7 @@ impl Store {
             .map_err(|e| StoreError::unique(e, || format!("an asset with id {:?} already exists", asset.id.as_str())))?;
         let changes = diff(&Map::new(), &asset.to_json());
         record(&mut tx, asset.id.as_str(), now, actor, "create", &changes).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Create, object_kind: "asset", object_id: asset.id.as_str(), detail: serde_json::json!({"name": asset.name}) }).await?;
         tx.commit().await?;
         Ok(StoredAsset { asset: asset.clone(), version: 1, updated_at: now, updated_by: actor.to_string() })
     }
@@ -405,6 +406,7 @@ impl Store {
         let version = old.version + 1;
         on_tx!(&mut tx, c => bind_asset!(sqlx::query(&sql), v).bind(version).bind(now).bind(actor).execute(c).await?.rows_affected());
         record(&mut tx, asset.id.as_str(), now, actor, "update", &changes).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Change, object_kind: "asset", object_id: asset.id.as_str(), detail: serde_json::json!({"version": version, "fields": changes.keys().collect::<Vec<_>>()}) }).await?;
         tx.commit().await?;
         Ok(StoredAsset { asset: asset.clone(), version, updated_at: now, updated_by: actor.to_string() })
     }
@@ -423,6 +425,7 @@ impl Store {
         on_tx!(&mut tx, c => sqlx::query("DELETE FROM assets WHERE id = $1").bind(id.as_str()).execute(c).await?.rows_affected());
         let changes = diff(&old.asset.to_json(), &Map::new());
         record(&mut tx, id.as_str(), now, actor, "delete", &changes).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Delete, object_kind: "asset", object_id: id.as_str(), detail: serde_json::json!({"name": old.asset.name}) }).await?;
         tx.commit().await
     }
 

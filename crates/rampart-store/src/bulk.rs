@@ -237,6 +237,20 @@ impl BulkWriter {
         for sql in self.rebuild.take().unwrap_or_default() {
             crate::on_tx!(&mut self.tx, c => sqlx::query(&sql).execute(c).await?.rows_affected());
         }
+        let c = &self.counts;
+        let detail = serde_json::json!({
+            "how": self.action, "organisations": c.organisations, "assets": c.assets,
+            "dependencies": c.dependencies, "links": c.links,
+        });
+        let entry = crate::NewAuditEntry {
+            at: self.now,
+            actor: &self.actor,
+            action: crate::AuditAction::Import,
+            object_kind: "registry",
+            object_id: "",
+            detail,
+        };
+        crate::audit::record_audit(&mut self.tx, entry).await?;
         self.tx.commit().await?;
         Ok(self.counts)
     }

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod assets;
+mod audit;
 mod bulk;
 mod error;
 mod incidents;
@@ -20,6 +21,7 @@ mod sharing;
 pub mod test_support;
 
 pub use accounts::{NewUser, UserRecord};
+pub use audit::{entry_hash, AuditAction, AuditBreak, AuditEntry, AuditReport, NewAuditEntry, GENESIS_HASH};
 pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset};
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;

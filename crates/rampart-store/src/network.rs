@@ -79,6 +79,7 @@ impl Store {
             .map_err(|e| StoreError::unique(e, || format!(
                 "{} already depends on {} for {}", d.dependent.as_str(), d.supplier.as_str(), d.service.key())))?;
         record(&mut tx, d.dependent.as_str(), now, actor, "dependency_added", &dep_change(d, true)).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Create, object_kind: "dependency", object_id: &id.to_string(), detail: serde_json::json!({"supplier": d.supplier.as_str(), "dependent": d.dependent.as_str(), "service": d.service.key()}) }).await?;
         tx.commit().await?;
         Ok(StoredDependency { id, dependency: d.clone() })
     }
@@ -101,6 +102,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("dependency {id} between {} and {}", d.supplier, d.dependent)));
         }
         record(&mut tx, d.dependent.as_str(), now, actor, "dependency_changed", &dep_change(d, true)).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Change, object_kind: "dependency", object_id: &id.to_string(), detail: serde_json::json!({"supplier": d.supplier.as_str(), "dependent": d.dependent.as_str(), "service": d.service.key()}) }).await?;
         tx.commit().await?;
         Ok(StoredDependency { id, dependency: d.clone() })
     }
@@ -112,6 +114,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("dependency {}", d.id)));
         }
         record(&mut tx, d.dependency.dependent.as_str(), now, actor, "dependency_removed", &dep_change(&d.dependency, false)).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Delete, object_kind: "dependency", object_id: &d.id.to_string(), detail: serde_json::json!({"supplier": d.dependency.supplier.as_str(), "dependent": d.dependency.dependent.as_str(), "service": d.dependency.service.key()}) }).await?;
         tx.commit().await
     }
 
@@ -169,6 +172,7 @@ impl Store {
         let mut change = Map::new();
         change.insert("link".into(), json!({"from": null, "to": l.to_json()}));
         record(&mut tx, l.from.as_str(), now, actor, "link_added", &change).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Create, object_kind: "link", object_id: &id.to_string(), detail: serde_json::json!({"network": l.network.key(), "from": l.from.as_str(), "to": l.to.as_str()}) }).await?;
         tx.commit().await?;
         Ok(StoredLink { id, link: l.clone() })
     }
@@ -188,6 +192,7 @@ impl Store {
         let mut change = Map::new();
         change.insert("link".into(), json!({"from": l.link.to_json(), "to": null}));
         record(&mut tx, l.link.from.as_str(), now, actor, "link_removed", &change).await?;
+        crate::audit::record_audit(&mut tx, crate::NewAuditEntry { at: now, actor, action: crate::AuditAction::Delete, object_kind: "link", object_id: &l.id.to_string(), detail: serde_json::json!({"network": l.link.network.key(), "from": l.link.from.as_str(), "to": l.link.to.as_str()}) }).await?;
         tx.commit().await
     }
 

@@ -55,3 +55,11 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Runs raw SQL (tests that play an attacker with the database's keys).
+    pub async fn execute_sql_for_tests(&self, sql: &str) -> crate::Result<()> {
+        crate::on_pool!(self, p => sqlx::query(sql).execute(p).await?.rows_affected());
+        Ok(())
+    }
+}

@@ -436,3 +436,142 @@ async fn first_load_on_sqlite_builds_indexes_at_the_end() {
 async fn first_load_on_postgres_builds_indexes_at_the_end() {
     first_load(Backend::Postgres).await;
 }
+
+/// The audit trail: registry writes append in their own transaction, the chain
+/// verifies, the log refuses changes, and a row changed behind the store's back is
+/// named by its seq.
+async fn audit_story(db: rampart_store::test_support::TestDb) {
+    use rampart_store::{AuditAction, NewAuditEntry};
+    let store = db.store.clone();
+    let ok = store.audit_verify().await.expect("verify");
+    assert_eq!((ok.entries, ok.first_break), (0, None));
+
+    store.put_organisation(&parse(json!({"id": "fi-op", "name": "Grid", "kind": "operator", "country": "FI"}), Organisation::from_json)).await.expect("org");
+    let sub = asset("FI-SUB-1", "Helsinki substation", "FI", "energy", 24.94, 60.17, "fi-op");
+    let hos = asset("FI-HOS-1", "Meilahti hospital", "FI", "health", 24.90, 60.19, "fi-op");
+    store.create_asset(&sub, "ana", 1_000).await.expect("create");
+    store.create_asset(&hos, "ana", 1_001).await.expect("create");
+    let mut renamed = sub.clone();
+    renamed.name = "Helsinki main substation".into();
+    store.update_asset(&renamed, Some(1), |_| Ok(()), "ben", 1_002).await.expect("update");
+    let d = store.create_dependency(&dep("FI-SUB-1", "FI-HOS-1", "electricity"), "ben", 1_003).await.expect("dep");
+    // A refused change writes nothing, not even an audit entry.
+    let refused = store.update_asset(&sub, None, |_| Err(StoreError::Refused("no".into())), "eve", 1_004).await;
+    assert!(matches!(refused, Err(StoreError::Refused(_))));
+    store
+        .audit_append(&NewAuditEntry { at: 1_005, actor: "ana", action: AuditAction::Export, object_kind: "registry", object_id: "", detail: json!({"format": "geojson", "assets": 2}) })
+        .await
+        .expect("append");
+    store.delete_dependency(&d, "ben", 1_006).await.expect("delete dep");
+
+    let entries = store.audit_list(None, None, 100).await.expect("list");
+    let summary: Vec<(i64, &str, &str, &str, &str)> =
+        entries.iter().map(|e| (e.seq, e.actor.as_str(), e.action.as_str(), e.object_kind.as_str(), e.object_id.as_str())).collect();
+    let dep_id = d.id.to_string();
+    assert_eq!(
+        summary,
+        [
+            (1, "ana", "create", "asset", "FI-SUB-1"),
+            (2, "ana", "create", "asset", "FI-HOS-1"),
+            (3, "ben", "change", "asset", "FI-SUB-1"),
+            (4, "ben", "create", "dependency", dep_id.as_str()),
+            (5, "ana", "export", "registry", ""),
+            (6, "ben", "delete", "dependency", dep_id.as_str()),
+        ]
+    );
+    assert_eq!(entries[2].detail, json!({"version": 2, "fields": ["name"]}));
+    assert_eq!(entries[0].prev_hash, rampart_store::GENESIS_HASH);
+    assert!(entries.windows(2).all(|w| w[1].prev_hash == w[0].hash));
+    assert_eq!(store.audit_list(Some(1_003), None, 100).await.expect("since").len(), 3);
+    assert_eq!(store.audit_list(None, Some(4), 1).await.expect("after").iter().map(|e| e.seq).collect::<Vec<_>>(), [5]);
+
+    let ok = store.audit_verify().await.expect("verify");
+    assert_eq!((ok.entries, ok.first_break, ok.last_hash.as_str()), (6, None, entries[5].hash.as_str()));
+
+    // A bulk load is one entry.
+    let mut w = store.bulk_writer("loader", "import", 2_000).await.expect("writer");
+    w.assets(&[asset("FI-WAT-1", "Water works", "FI", "drinking_water", 24.98, 60.25, "fi-op")]).await.expect("assets");
+    w.commit().await.expect("commit");
+    let last = store.audit_list(None, Some(6), 10).await.expect("list");
+    assert_eq!(last.len(), 1);
+    assert_eq!((last[0].action.as_str(), last[0].detail["assets"].as_u64()), ("import", Some(1)));
+
+    // The log is append-only for anyone going through SQL without dropping its guard.
+    let url = db.url.clone();
+    let raw = Store::connect(&rampart_store::StoreOptions::new(&url)).await.expect("connect");
+    let err = raw.execute_sql_for_tests("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.expect_err("append-only");
+    assert!(err.to_string().contains("the audit log is append-only"), "{err}");
+    assert_eq!(store.audit_verify().await.expect("verify").first_break, None);
+
+    // Someone with the database's keys drops the guard and rewrites entry 3.
+    let drop_guard = match store.backend() {
+        Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+    };
+    raw.execute_sql_for_tests(drop_guard).await.expect("drop trigger");
+    raw.execute_sql_for_tests("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.expect("tamper");
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!(report.entries, 2);
+    assert_eq!(
+        report.first_break,
+        Some(rampart_store::AuditBreak { seq: 3, reason: "its hash does not match its content: the entry was changed".into() })
+    );
+    // Recomputing its hash does not help: entry 4 no longer follows.
+    let e3 = &entries[2];
+    let forged = rampart_store::entry_hash(3, e3.at, "mallory", &e3.action, &e3.object_kind, &e3.object_id, &e3.detail.to_string(), &e3.prev_hash);
+    raw.execute_sql_for_tests(&format!("UPDATE audit_log SET hash = '{forged}' WHERE seq = 3")).await.expect("forge");
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!(
+        report.first_break,
+        Some(rampart_store::AuditBreak { seq: 4, reason: "its prev_hash is not the hash of entry 3".into() })
+    );
+    raw.close().await;
+}
+
+#[tokio::test]
+async fn audit_on_sqlite() {
+    audit_story(fresh(Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn audit_on_postgres() {
+    audit_story(fresh(Backend::Postgres).await).await;
+}
+
+/// Parallel appends (on several connections) form one unbroken chain.
+async fn concurrent_appends(db: rampart_store::test_support::TestDb) {
+    use rampart_store::{AuditAction, NewAuditEntry};
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..25 {
+                let id = format!("{t}-{i}");
+                store
+                    .audit_append(&NewAuditEntry { at: i, actor: "worker", action: AuditAction::Read, object_kind: "asset", object_id: &id, detail: json!({}) })
+                    .await
+                    .expect("append");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let report = db.store.audit_verify().await.expect("verify");
+    assert_eq!((report.entries, report.first_break), (200, None));
+    let all = db.store.audit_list(None, None, 1000).await.expect("list");
+    let mut ids: Vec<&str> = all.iter().map(|e| e.object_id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200, "every append is in the chain once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_audit_appends_on_sqlite() {
+    concurrent_appends(fresh(Backend::Sqlite).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_audit_appends_on_postgres() {
+    concurrent_appends(fresh(Backend::Postgres).await).await;
+}

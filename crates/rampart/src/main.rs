@@ -3,6 +3,7 @@
 mod alert;
 mod analyze;
 mod assess;
+mod audit;
 mod analyze_models;
 mod bench;
 mod community;
@@ -20,7 +21,8 @@ use clap::{Parser, Subcommand};
 use config::{Config, Overrides, ServeOverrides};
 use rampart_core::{OrgId, Organisation, Role, Username};
 use rampart_server::clock::{Clock, SystemClock};
-use rampart_store::{NewUser, Store, StoreOptions};
+use rampart_store::{AuditAction, NewUser, Store, StoreOptions};
+use serde_json::json;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -49,6 +51,11 @@ enum Command {
     Analyze {
         #[command(subcommand)]
         command: Box<analyze::AnalyzeCommand>,
+    },
+    /// The audit trail: verify its hash chain, list its entries.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// CAP 1.2 alerts: validate files, convert between CAP XML and JSON.
     Alert {
@@ -377,6 +384,7 @@ async fn main() -> Result<()> {
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
         Command::Alert { command } => alert::run(command),
         Command::Assess { command } => assess::run(command, open(&config)).await,
+        Command::Audit { command } => audit::run(&open(&config).await?, command).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -488,6 +496,7 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
             let (pw, generated) = password(password_stdin)?;
             let h = hash(pw.clone()).await?;
             store.create_user(&NewUser { username: &username, password_hash: &h, role, organisation_id: &org }, now).await?;
+            audit::record(store, AuditAction::Create, "user", username.as_str(), json!({"role": role.key(), "organisation": org.as_str()})).await?;
             println!("added user {username} ({}, {org})", role.key());
             if generated {
                 println!("password: {pw}");
@@ -497,6 +506,7 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
             let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
             let (pw, generated) = password(password_stdin)?;
             store.update_user(&name, None, Some(&hash(pw.clone()).await?), None).await?;
+            audit::record(store, AuditAction::Change, "user", name.as_str(), json!({"password_changed": true})).await?;
             println!("password of {name} changed; their sessions have ended");
             if generated {
                 println!("password: {pw}");
@@ -506,11 +516,13 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
             let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
             let role = Role::parse(&role).map_err(|e| anyhow!("role{e}"))?;
             store.update_user(&name, Some(role), None, None).await?;
+            audit::record(store, AuditAction::Change, "user", name.as_str(), json!({"role": role.key()})).await?;
             println!("{name} is now {}", role.key());
         }
         UserCommand::Disable { username } => {
             let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
             store.update_user(&name, None, None, Some(true)).await?;
+            audit::record(store, AuditAction::Change, "user", name.as_str(), json!({"disabled": true})).await?;
             println!("{name} is disabled; their sessions have ended");
         }
         UserCommand::List => {
@@ -529,6 +541,7 @@ async fn org(store: &Store, command: OrgCommand) -> Result<()> {
             let obj = serde_json::json!({"id": id, "name": name, "kind": kind, "country": country});
             let org = Organisation::from_json(obj.as_object().ok_or_else(|| anyhow!("organisation"))?).map_err(|e| anyhow!("{e}"))?;
             store.put_organisation(&org).await?;
+            audit::record(store, AuditAction::Create, "organisation", org.id.as_str(), json!({"name": org.name})).await?;
             println!("organisation {} saved", org.id);
         }
         OrgCommand::Sharing { id, supervisor, liaison, contact_point, precursor_contact_point } => {

@@ -639,3 +639,40 @@ fn assess_score_from_files() {
     let out = rampart(dir.path(), &["assess", "score", "--methodology", "eu-public-spaces", "--answers", &survey, "--measures", "moat"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown measure(s) moat: not in the catalogue"), "{out:?}");
 }
+
+#[test]
+fn audit_verify_finds_a_tampered_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    ok(&rampart(&data, &["org", "add", "fi-authority", "--name", "Finnish CIP authority", "--kind", "authority", "--country", "FI"]));
+    ok(&rampart(&data, &["user", "add", "analyst.fi", "--role", "analyst", "--org", "fi-authority"]));
+    ok(&rampart(&data, &["user", "set-role", "analyst.fi", "viewer"]));
+    let out = ok(&rampart(&data, &["audit", "verify"]));
+    assert!(out.starts_with("audit trail intact: 3 entries, last hash "), "{out}");
+    let list = ok(&rampart(&data, &["audit", "list", "--json"]));
+    let entries: Vec<serde_json::Value> = list.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    let summary: Vec<(i64, &str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e["seq"].as_i64().unwrap_or(0), e["action"].as_str().unwrap_or(""), e["object_kind"].as_str().unwrap_or(""), e["object_id"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(summary, [(1, "create", "organisation", "fi-authority"), (2, "create", "user", "analyst.fi"), (3, "change", "user", "analyst.fi")]);
+    assert_eq!(entries[2]["detail"], serde_json::json!({"role": "viewer"}));
+    let table = ok(&rampart(&data, &["audit", "list", "--since", "2000-01-01T00:00:00Z"]));
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert_eq!(ok(&rampart(&data, &["audit", "list", "--since", "2999-01-01T00:00:00Z"])).lines().count(), 1);
+
+    // Someone with the database file rewrites entry 2 behind Rampart's back.
+    let url = format!("sqlite://{}", data.join("rampart.db").display());
+    tokio::runtime::Runtime::new().expect("runtime").block_on(async {
+        let store = rampart_store::Store::connect(&rampart_store::StoreOptions::new(&url)).await.expect("connect");
+        store.execute_sql_for_tests("DROP TRIGGER audit_log_no_update").await.expect("drop guard");
+        store.execute_sql_for_tests("UPDATE audit_log SET detail = '{\"role\":\"admin\"}' WHERE seq = 2").await.expect("tamper");
+        store.close().await;
+    });
+    let out = rampart(&data, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "audit trail broken at entry 2: its hash does not match its content: the entry was changed (1 entries before it verify)\n"
+    );
+}

@@ -47,6 +47,7 @@ fn circle(lat: f64, lon: f64, radius_km: f64) -> Polygon<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use geo::{Area as _, Contains, Point};

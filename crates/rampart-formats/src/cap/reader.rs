@@ -516,7 +516,6 @@ impl<'a> Parser<'a> {
         let mut signed = false;
         let mut end_offset = self.r.buffer_position();
         loop {
-            // A self-closing element has no children.
             if empty {
                 break;
             }
@@ -617,7 +616,6 @@ impl<'a> Parser<'a> {
         let mut seq = Seq::new(slots);
         let mut last = start_offset;
         loop {
-            // A self-closing element has no children.
             if empty {
                 break;
             }

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
 //! CAP 1.2 (and 1.1) alerts: the public corpus reads, validates and round-trips
 //! losslessly; written XML passes the official schema; broken alerts are refused with
 //! the place and what was expected.

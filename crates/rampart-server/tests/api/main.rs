@@ -2,6 +2,7 @@
 
 mod access;
 mod analysis;
+mod audit;
 mod auth;
 mod drone;
 mod helpers;
