@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod access;
+pub mod assessment;
 pub mod asset;
 pub mod country;
 pub mod dependency;
@@ -17,7 +18,7 @@ pub mod ids;
 pub mod org;
 pub mod taxonomy;
 
-pub use access::{Principal, Role, Scope};
+pub use access::{AssessmentParties, Principal, Role, Scope};
 pub use asset::{Asset, Kind};
 pub use country::CountryCode;
 pub use dependency::{Dependency, Network, NetworkLink};
