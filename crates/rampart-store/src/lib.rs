@@ -7,6 +7,7 @@
 //! in by the caller, so tests control the clock.
 
 mod accounts;
+mod assessments;
 mod assets;
 mod bulk;
 mod error;
@@ -17,6 +18,7 @@ mod runs;
 pub mod test_support;
 
 pub use accounts::{NewUser, UserRecord};
+pub use assessments::{AssessmentReader, AssessmentRecord, AttachmentRecord, NewAssessment, NewAttachment, TrailEntry, TrailNote};
 pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset};
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
