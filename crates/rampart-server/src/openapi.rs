@@ -1,14 +1,14 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{analysis, assets, auth, directory, drone, hvm, meta, network, threat, transfer};
+use crate::{analysis, assessments, assets, auth, directory, drone, hvm, meta, network, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Rampart API", description = "The registry of critical infrastructure and public spaces: assets, dependencies, network links, organisations and users; analysis runs of the engine's studies; threat tools (blast stand-off, crowd egress, explosives precursors, drone zones in ED-269 and ED-318, and incursion checks). Errors are RFC 9457 problem documents."),
+    info(title = "Rampart API", description = "The registry of critical infrastructure and public spaces: assets, dependencies, network links, organisations and users; analysis runs of the engine's studies; threat tools (blast stand-off, crowd egress, explosives precursors, drone zones in ED-269 and ED-318, and incursion checks); vulnerability assessments from request to issued report. Errors are RFC 9457 problem documents."),
     paths(
         auth::login, auth::logout, auth::me, auth::create_token, meta::meta,
         assets::list, assets::list_geojson, assets::map, assets::get, assets::create, assets::update, assets::delete, assets::history,
@@ -22,6 +22,10 @@ use utoipa::{Modify, OpenApi};
         threat::blast, threat::egress, threat::screen, threat::catalogue_get, threat::report,
         drone::zones, drone::import, drone::check,
         hvm::analyse,
+        assessments::list, assessments::methodologies, assessments::create, assessments::get, assessments::methodology, assessments::plan,
+        assessments::answers, assessments::attach, assessments::attachment, assessments::score, assessments::suggestions, assessments::findings,
+        assessments::submit, assessments::approve, assessments::send_back, assessments::issue, assessments::trail, assessments::changes,
+        assessments::report_html, assessments::report_pdf,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
