@@ -151,7 +151,7 @@ pub fn matrix_svg(m: &Methodology, scores: &Scores) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="matrix" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Risk matrix">"#,
+        r#"<svg class="matrix" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Risk matrix">"#,
         w = left + size + 20.0,
         h = top + size + 60.0
     );
@@ -254,7 +254,7 @@ pub fn site_map_svg(geometry: &Geometry, perimeter: Option<&geo::Polygon<f64>>) 
         }).collect::<String>() + " Z"
     };
     let mut s = String::new();
-    let _ = write!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" class="sitemap" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Site map">"#);
+    let _ = write!(s, r#"<svg class="sitemap" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Site map">"#);
     let _ = write!(s, r##"<rect x="0" y="0" width="{w}" height="{h}" fill="#f4f6f2" stroke="#b8c0b0"/>"##);
     // A 100 m grid for orientation.
     let grid = nice_length(span / 4.0);
@@ -545,7 +545,11 @@ pub fn chromium_path() -> std::path::PathBuf {
 
 /// Prints HTML to PDF with headless Chromium in a fresh profile, with no network.
 pub async fn pdf_of(html: String) -> ApiResult<Vec<u8>> {
-    let chromium = chromium_path();
+    pdf_of_with(html, &chromium_path()).await
+}
+
+/// Like [`pdf_of`] with the Chromium binary named.
+pub async fn pdf_of_with(html: String, chromium: &std::path::Path) -> ApiResult<Vec<u8>> {
     if !chromium.exists() {
         return Err(ApiError::Unavailable(format!(
             "PDF reports need Chromium, which is not installed at {} (install it, e.g. apt-get install chromium, or set RAMPART_CHROMIUM); the HTML report is available",
@@ -557,7 +561,7 @@ pub async fn pdf_of(html: String) -> ApiResult<Vec<u8>> {
     let output = dir.path().join("report.pdf");
     let profile = dir.path().join("profile");
     tokio::fs::write(&input, html).await.map_err(|e| ApiError::Internal(format!("writing the report: {e}")))?;
-    let mut cmd = tokio::process::Command::new(&chromium);
+    let mut cmd = tokio::process::Command::new(chromium);
     cmd.arg("--headless")
         .arg("--no-sandbox")
         .arg("--disable-gpu")
@@ -602,7 +606,7 @@ mod tests {
     #[test]
     fn matrix_levels_spread_from_green_to_red() {
         let colours: Vec<&str> = (0..4).map(|i| level_colour(i, 4)).collect();
-        assert_eq!(colours, ["#8cc084", "#f2c14e", "#ec8a3c", "#d1495b"]);
+        assert_eq!(colours, ["#8cc084", "#d9e07a", "#ec8a3c", "#d1495b"]);
     }
 
     #[test]
@@ -611,7 +615,8 @@ mod tests {
         let svg = site_map_svg(&Geometry::Polygon(square(0.001)), Some(&square(0.002)));
         assert_eq!(svg.matches("<path d=\"M").count(), 3, "perimeter, site and north arrow");
         assert!(svg.contains("stroke-dasharray=\"8 5\""));
-        // About 280 m across the perimeter, scaled to 560 px over a span of 322 m: a 100 m bar.
-        assert!(svg.contains(">100 m</text>"), "{svg}");
+        // The perimeter is 445 m north to south: 512 m (with a margin) over 320 px, so a quarter of
+        // the map's width is 256 m and the bar shows 200 m.
+        assert!(svg.contains(">200 m</text>"), "{svg}");
     }
 }

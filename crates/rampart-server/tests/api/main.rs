@@ -2,6 +2,7 @@
 
 mod access;
 mod analysis;
+mod assessments;
 mod auth;
 mod drone;
 mod helpers;
