@@ -273,6 +273,14 @@ pub enum Family {
 
 impl Family {
     pub const ALL: [Family; 4] = [Family::AssessmentPlanning, Family::AwarenessTraining, Family::PhysicalProtection, Family::Cooperation];
+    pub fn key(self) -> &'static str {
+        match self {
+            Family::AssessmentPlanning => "assessment-planning",
+            Family::AwarenessTraining => "awareness-training",
+            Family::PhysicalProtection => "physical-protection",
+            Family::Cooperation => "cooperation",
+        }
+    }
 }
 
 /// Indicative cost of a measure (see docs/assessment-methodology.md for the ranges).

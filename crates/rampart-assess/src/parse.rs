@@ -63,12 +63,14 @@ impl<'a> Check<'a> {
 fn read<T: for<'de> Deserialize<'de>>(source: &str, text: &str) -> Result<T, MethodologyError> {
     let deserializer = toml::Deserializer::new(text);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
+        // `Spanned` wrappers show up as a path segment of their own; they are not keys.
+        let path = e.path().to_string().replace(".$__serde_spanned_private_value", "").replace("$__serde_spanned_private_value", "");
         let inner = e.into_inner();
         let check = Check::new(source, text);
         let line = inner.span().map(|s| check.line(s.start));
         let key = if path == "." || path.is_empty() { "(file)".to_string() } else { path };
-        MethodologyError { problems: vec![Problem { source: source.to_string(), line, key, message: inner.message().trim().to_string() }] }
+        let message = inner.message().trim().replace('\n', "; ");
+        MethodologyError { problems: vec![Problem { source: source.to_string(), line, key, message }] }
     })
 }
 
@@ -246,7 +248,7 @@ impl Methodology {
             }
             let w = *r.weight.get_ref();
             if !(w.is_finite() && w > 0.0) {
-                check.at(f.span(), format!("{key}.weight"), format!("{w} is not a positive weight"));
+                check.at(r.id.span(), format!("{key}.weight"), format!("{w} is not a positive weight"));
             }
             factors.push(Factor { id: r.id.get_ref().clone(), title: r.title.get_ref().clone(), role: r.role, weight: w, description: r.description.clone() });
         }
@@ -311,7 +313,7 @@ impl Methodology {
             if !factor_ids.contains(r.factor.get_ref()) {
                 check.at(r.factor.span(), format!("{key}.factor"), format!("unknown factor {:?}: expected one of {}", r.factor.get_ref(), factor_ids.iter().cloned().collect::<Vec<_>>().join(", ")));
             }
-            let answer = question_answer(&mut check, q.span(), &key, r, &scales);
+            let answer = question_answer(&mut check, r.id.span(), &key, r, &scales);
             let mut bears_on = BTreeMap::new();
             if r.bears_on.get_ref().is_empty() {
                 check.at(r.bears_on.span(), format!("{key}.bears_on"), "expected at least one scenario id (or \"*\" for every scenario) with its weight");
@@ -357,7 +359,7 @@ impl Methodology {
                 for role in Role::ALL {
                     let asked = questions.iter().any(|q| q.bears_on.contains_key(id) && factors.iter().any(|f| f.id == q.factor && f.role == role));
                     if !asked {
-                        check.at(s.span(), format!("scenarios[{i}]"), format!("no question bears on scenario {id:?} for {}: expected at least one", role.key()));
+                        check.at(s.get_ref().id.span(), format!("scenarios[{i}]"), format!("no question bears on scenario {id:?} for {}: expected at least one", role.key()));
                     }
                 }
             }
@@ -367,13 +369,13 @@ impl Methodology {
         for (i, rule) in raw.suggestions.iter().enumerate() {
             let key = format!("suggestions[{i}]");
             let r = rule.get_ref();
-            let line = Some(check.line(rule.span().start));
+            let line = Some(check.line(r.question.span().start));
             if r.measures.get_ref().is_empty() {
                 check.at(r.measures.span(), format!("{key}.measures"), "expected at least one measure id");
             }
             let conditions = [r.at_most.is_some(), r.at_least.is_some(), r.is.is_some(), r.any_of.is_some()].iter().filter(|c| **c).count();
             if conditions != 1 {
-                check.at(rule.span(), key.clone(), "expected exactly one condition: at_most, at_least, is or any_of");
+                check.at(r.question.span(), key.clone(), "expected exactly one condition: at_most, at_least, is or any_of");
                 continue;
             }
             let when = match (r.at_most, r.at_least, r.is, &r.any_of) {
@@ -384,6 +386,11 @@ impl Methodology {
                 _ => continue,
             };
             let Some(question) = questions.iter().find(|q| &q.id == r.question.get_ref()) else {
+                // A question that is there but faulty has its own problem already.
+                let declared = raw.questions.get_ref().iter().any(|q| q.get_ref().id.get_ref() == r.question.get_ref());
+                if declared {
+                    continue;
+                }
                 check.at(r.question.span(), format!("{key}.question"), format!("unknown question {:?}", r.question.get_ref()));
                 continue;
             };
@@ -394,7 +401,7 @@ impl Methodology {
                 _ => false,
             };
             if !fits {
-                check.at(rule.span(), key.clone(), format!("the condition does not fit question {:?}: expected {}", question.id, expected_answer(&question.answer)));
+                check.at(r.question.span(), key.clone(), format!("the condition does not fit question {:?}: expected {}", question.id, expected_answer(&question.answer)));
             }
             suggestions.push(SuggestionRule { question: question.id.clone(), when, measures: r.measures.get_ref().clone(), line });
         }

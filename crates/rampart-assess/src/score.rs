@@ -19,7 +19,7 @@ pub enum Band {
 
 impl std::fmt::Display for Band {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Band::Low => "Low",
             Band::Medium => "Medium",
             Band::High => "High",
@@ -55,8 +55,10 @@ pub struct FactorRating {
     pub rating: f64,
 }
 
-/// An answer that raises a scenario's risk, and by how much: the risk points that
-/// would go if this answer alone were at its least exposed value.
+/// A vulnerability answer that raises a scenario's risk, and by how much: the risk
+/// points that would go if this answer alone were at its least exposed value. Asset
+/// value and threat answers describe the site and the threat picture rather than what
+/// the site can change, so they are not named as drivers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Driver {
     pub question: String,
@@ -354,7 +356,7 @@ pub fn score(m: &Methodology, c: &Catalogue, answers: &Answers, measures: &[Stri
         let mut drivers: Vec<Driver> = rated
             .terms
             .iter()
-            .filter(|(_, x, _, _)| *x > 0.0)
+            .filter(|(_, x, _, role)| *x > 0.0 && *role == Role::Vulnerability)
             .map(|&(qi, x, slope, role)| {
                 let r = role_index(role);
                 let lowered = (rated.roles[r] - slope * x) / rated.roles[r];

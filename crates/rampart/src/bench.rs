@@ -513,3 +513,62 @@ pub fn hvm(osm: &std::path::Path, grid: usize, rounds: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// Random completed surveys of a methodology: every question answered with a value
+/// drawn uniformly from its scale, choices or yes/no (seeded).
+pub fn random_surveys(m: &rampart_assess::Methodology, count: usize, seed: u64) -> Vec<rampart_assess::Answers> {
+    use rampart_assess::{AnswerSpec, AnswerValue};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    (0..count)
+        .map(|_| {
+            m.questions
+                .iter()
+                .map(|q| {
+                    let value = match &q.answer {
+                        AnswerSpec::Scale { min, max, .. } => AnswerValue::Number(rng.gen_range(*min..=*max) as f64),
+                        AnswerSpec::YesNo { .. } => AnswerValue::Bool(rng.gen_bool(0.5)),
+                        AnswerSpec::Choice { options } => AnswerValue::Choice(options[rng.gen_range(0..options.len())].key.clone()),
+                    };
+                    (q.id.clone(), value)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Scores `assessments` seeded random completed surveys of the shipped public-spaces
+/// methodology (with three measures, so the residual is computed too) on one thread;
+/// then the same with the measures the answers suggest.
+pub fn assess(assessments: usize, seed: u64) -> Result<()> {
+    let m = rampart_assess::shipped_methodology("eu-public-spaces").ok_or_else(|| anyhow::anyhow!("the shipped public-spaces methodology is missing"))?;
+    let c = rampart_assess::shipped_catalogue();
+    let surveys = random_surveys(&m, assessments, seed);
+    let measures: Vec<String> = ["hvm-certified-barriers", "entry-search", "ct-awareness-training"].map(String::from).to_vec();
+    let t = Instant::now();
+    let mut high = 0usize;
+    for answers in &surveys {
+        let scores = rampart_assess::score(&m, &c, answers, &measures).map_err(|e| anyhow::anyhow!("{e}"))?;
+        high += scores.scenarios.iter().filter(|s| s.before.band == rampart_assess::Band::High).count();
+    }
+    let scoring = t.elapsed();
+    let t = Instant::now();
+    let mut suggested = 0usize;
+    for answers in &surveys {
+        suggested += rampart_assess::suggest(&m, &c, answers).len();
+    }
+    let suggesting = t.elapsed();
+    let rate = |d: Duration| assessments as f64 / d.as_secs_f64().max(1e-9);
+    println!(
+        "methodology {} {}: {} scenarios, {} questions; {assessments} surveys, seed {seed}",
+        m.id,
+        m.version,
+        m.scenarios.len(),
+        m.questions.len()
+    );
+    println!("| step | assessments | time | per second |\n|---|---:|---:|---:|");
+    println!("| score (before and after 3 measures, drivers) | {assessments} | {} | {:.0} |", secs(scoring), rate(scoring));
+    println!("| suggest measures | {assessments} | {} | {:.0} |", secs(suggesting), rate(suggesting));
+    println!("\n{high} high-band scenario risks; {suggested} suggestions in all.");
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! `rampart`: the registry's web app, JSON API and command line in one binary.
 
 mod analyze;
+mod assess;
 mod analyze_models;
 mod bench;
 mod config;
@@ -45,6 +46,11 @@ enum Command {
     Analyze {
         #[command(subcommand)]
         command: Box<analyze::AnalyzeCommand>,
+    },
+    /// Vulnerability assessment with a common methodology: methodologies, scoring (docs/assessment-methodology.md).
+    Assess {
+        #[command(subcommand)]
+        command: assess::AssessCommand,
     },
     /// Hostile vehicle mitigation: the vehicle approaches into a perimeter, attainable impact speeds per vehicle class, energy and the barrier rating needed.
     Hvm(hvm::HvmArgs),
@@ -217,6 +223,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// Vulnerability assessment: score seeded random completed surveys of the shipped public-spaces methodology.
+    Assess {
+        #[arg(long, default_value_t = 10_000)]
+        assessments: usize,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
+    },
     /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
     Query {
         /// Queries per kind.
@@ -320,6 +333,7 @@ async fn main() -> Result<()> {
         Command::Analyze { command } => analyze::run(open(&config), *command).await,
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
+        Command::Assess { command } => assess::run(command, open(&config)).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -340,6 +354,7 @@ async fn main() -> Result<()> {
             BenchCommand::Drone { zones, reports, seed } => bench::drone(zones, reports, seed),
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
             BenchCommand::Hvm { osm, grid, rounds } => bench::hvm(&osm, grid, rounds),
+            BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
         },
     }
 }
