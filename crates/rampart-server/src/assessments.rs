@@ -39,7 +39,7 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// The assessment, if the caller may read it; otherwise "not found".
-pub(crate) async fn readable(state: &AppState, p: &Principal, id: &str) -> ApiResult<AssessmentRecord> {
+pub async fn readable(state: &AppState, p: &Principal, id: &str) -> ApiResult<AssessmentRecord> {
     match state.store.get_assessment(id).await? {
         Some(r) if p.can_read_assessment(&parties(&r)) => Ok(r),
         _ => Err(not_found(id)),

@@ -133,7 +133,9 @@ pub fn answer_label(m: &Methodology, question: &str, value: &AnswerValue) -> Str
     match (&q.answer, value) {
         (AnswerSpec::Scale { labels, .. }, AnswerValue::Number(n)) => {
             let label = labels.iter().find(|l| (l.from as f64) <= *n && *n <= (l.to as f64)).map(|l| l.label.as_str());
+            // Labels usually start with their value ("2 - partly in place"); others get it added.
             match label {
+                Some(l) if l.starts_with(&n.to_string()) => l.to_string(),
                 Some(l) => format!("{n} — {l}"),
                 None => n.to_string(),
             }

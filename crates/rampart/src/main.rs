@@ -2,6 +2,7 @@
 
 mod analyze;
 mod assess;
+mod assess_db;
 mod analyze_models;
 mod bench;
 mod config;
