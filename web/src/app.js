@@ -1,7 +1,8 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors, #/drones, #/hvm).
+// #/egress, #/precursors, #/drones, #/hvm, #/assessments, #/assessments/{id}/{tab}).
 import { showAnalysis } from './analysis.js';
+import { showAssessment, showAssessments } from './assessments.js';
 import { showHvm } from './hvm.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
@@ -19,7 +20,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'assessments-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -125,6 +126,12 @@ async function route() {
       showOnly('hvm-view');
       document.title = 'Vehicle approaches · Rampart';
       await showHvm(byId('hvm-view'));
+      return;
+    case 'assessments':
+      showOnly('assessments-view');
+      document.title = 'Assessments · Rampart';
+      if (r.arg) await showAssessment(byId('assessments-view'), r.arg);
+      else await showAssessments(byId('assessments-view'));
       return;
     case 'asset':
       showOnly('workspace');

@@ -16,6 +16,7 @@ export function renderHeader(header, { onLogout }) {
       link('#/precursors', 'nav-precursors', 'Precursors'),
       link('#/drones', 'nav-drones', 'Drones'),
       link('#/hvm', 'nav-hvm', 'Vehicle approaches'),
+      link('#/assessments', 'nav-assessments', 'Assessments'),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? link('#/users', 'nav-users', 'Users') : null),
     h('div', { class: 'user-box' },
