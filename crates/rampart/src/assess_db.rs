@@ -344,3 +344,77 @@ pub async fn run(store: Store, command: AssessDbCommand) -> Result<()> {
     }
     Ok(())
 }
+
+/// The demo stadium's survey, for the report benchmark.
+const DEMO_SURVEY: &str = include_str!("../../../docs/examples/demo-stadium-survey.toml");
+
+/// `rampart bench report`: the demo stadium assessed (100 answers, 12 recommendations) in a
+/// temporary SQLite database, then its report rendered as HTML and printed to PDF `rounds`
+/// times. Prints a Markdown table (median, fastest, slowest).
+pub async fn bench_report(rounds: usize) -> Result<()> {
+    use rampart_core::{OrgId, Role, Username};
+    use std::time::Instant;
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = Store::open(&rampart_store::StoreOptions::new(&url)).await?;
+    let (org, site) = crate::demo::demo_stadium()?;
+    store.put_organisation(&org).await?;
+    let psa = rampart_core::Organisation::from_json(json!({"id": "eu-psa", "name": "EU PSA", "kind": "eu_body"}).as_object().ok_or_else(|| anyhow!("org"))?)
+        .map_err(|e| anyhow!("{e}"))?;
+    store.put_organisation(&psa).await?;
+    store.create_asset(&site, "bench", 0).await?;
+    for (name, role, org) in [("host", Role::Operator, org.id.as_str()), ("lead", Role::Assessor, "eu-psa"), ("second", Role::Assessor, "eu-psa")] {
+        let (u, o) = (Username::parse(name).map_err(|e| anyhow!("{e}"))?, OrgId::parse(org).map_err(|e| anyhow!("{e}"))?);
+        store.create_user(&rampart_store::NewUser { username: &u, password_hash: "not-a-login", role, organisation_id: &o }, 0).await?;
+    }
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let who = |name: &str| {
+        let store = store.clone();
+        let name = name.to_string();
+        async move { store.principal(&name).await?.ok_or_else(|| anyhow!("no user {name}")) }
+    };
+    let (host, lead) = (who("host").await?, who("lead").await?);
+    let (_, axum::Json(a)) = api::create(State(state.clone()), Auth(host.clone()), JsonBody(json!({"asset_id": site.id, "lead_assessor": "lead"}))).await.map_err(said)?;
+    let id = a["id"].as_str().ok_or_else(|| anyhow!("id"))?.to_string();
+    let plan = json!({"kind": "event", "event_name": "Cup final", "methodology": "eu-public-spaces", "starts_on": "2026-05-20", "ends_on": "2026-05-23",
+        "team": [{"username": "lead", "expertise": ["explosives_detection"]}, {"username": "second", "expertise": ["crisis_management"]}]});
+    let axum::Json(a) = api::plan(State(state.clone()), Auth(lead.clone()), Path(id.clone()), JsonBody(plan)).await.map_err(said)?;
+    let table: toml::Table = DEMO_SURVEY.parse()?;
+    let mut answers = serde_json::Map::new();
+    for (layer, qs) in table {
+        for (q, v) in qs.as_table().into_iter().flatten() {
+            answers.insert(format!("{layer}.{q}"), serde_json::to_value(v)?);
+        }
+    }
+    let _ = api::answers(State(state.clone()), Auth(lead.clone()), Path(id.clone()), JsonBody(json!({"version": a["version"], "answers": answers}))).await.map_err(said)?;
+    let _ = api::score(State(state.clone()), Auth(lead.clone()), Path(id.clone()), Bytes::new()).await.map_err(said)?;
+    let axum::Json(s) = api::suggestions(State(state.clone()), Auth(lead.clone()), Path(id.clone())).await.map_err(said)?;
+    let recs: Vec<Value> = s["items"].as_array().into_iter().flatten().take(12).cloned().collect();
+    let findings = json!({"summary": "Match days bring large crowds outside the perimeter.", "recommendations": recs,
+        "findings": [{"scenario": "vehicle-ramming", "text": "Gate 3 has no hostile-vehicle barrier."}]});
+    let _ = api::findings(State(state.clone()), Auth(lead.clone()), Path(id.clone()), JsonBody(findings)).await.map_err(said)?;
+    let record = api::readable(&state, &lead, &id).await.map_err(said)?;
+
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
+    let (mut html_ms, mut pdf_ms, mut bytes, mut html_bytes) = (Vec::new(), Vec::new(), 0, 0);
+    for _ in 0..rounds.max(1) {
+        let t = Instant::now();
+        let html = rampart_server::report::html_of(&state, &record).await.map_err(said)?;
+        html_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        html_bytes = html.len();
+        let t = Instant::now();
+        let pdf = rampart_server::report::pdf_of(html).await.map_err(said)?;
+        pdf_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        bytes = pdf.len();
+    }
+    let (h, hmin, hmax) = median(html_ms);
+    let (p, pmin, pmax) = median(pdf_ms);
+    println!("| step ({} rounds) | median | fastest | slowest | size |\n|---|---:|---:|---:|---:|", rounds.max(1));
+    println!("| report HTML (store → HTML) | {h:.1} ms | {hmin:.1} ms | {hmax:.1} ms | {} KiB |", html_bytes / 1024);
+    println!("| report PDF (HTML → Chromium → PDF) | {p:.0} ms | {pmin:.0} ms | {pmax:.0} ms | {} KiB |", bytes / 1024);
+    println!("| one PDF report, total (target ≤ 2 s) | {:.0} ms | | | |", h + p);
+    Ok(())
+}
