@@ -18,7 +18,7 @@ mod score;
 
 pub use error::{AnswerError, MethodologyError, Problem, ScoreError};
 pub use model::*;
-pub use score::{exposure, round2, score, suggest, Band, Driver, FactorRating, OverallRating, RiskPoint, ScenarioScore, Scores, Suggestion, Trigger};
+pub use score::{exposure, round2, score, suggest, Band, Scorer, Driver, FactorRating, OverallRating, RiskPoint, ScenarioScore, Scores, Suggestion, Trigger};
 
 /// The shipped methodology files: (file name, text).
 pub const SHIPPED_METHODOLOGY_FILES: [(&str, &str); 2] = [
@@ -29,20 +29,28 @@ pub const SHIPPED_METHODOLOGY_FILES: [(&str, &str); 2] = [
 /// The shipped catalogue file: (file name, text).
 pub const SHIPPED_CATALOGUE_FILE: (&str, &str) = ("measures.toml", include_str!("../measures.toml"));
 
-/// The methodologies that ship with Rampart: "eu-public-spaces" and "carver-shock".
+fn shipped() -> &'static (Vec<Methodology>, Catalogue) {
+    static SHIPPED: std::sync::OnceLock<(Vec<Methodology>, Catalogue)> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        // The files are checked by the crate's tests; one that did not parse would be left out.
+        let methodologies = SHIPPED_METHODOLOGY_FILES.iter().filter_map(|(name, text)| Methodology::from_toml(name, text).ok()).collect();
+        let (name, text) = SHIPPED_CATALOGUE_FILE;
+        let catalogue = Catalogue::from_toml(name, text).unwrap_or(Catalogue { version: String::new(), measures: Vec::new() });
+        (methodologies, catalogue)
+    })
+}
+
+/// The methodologies that ship with Rampart: "eu-public-spaces" and "carver-shock"
+/// (parsed once, then cloned).
 pub fn shipped_methodologies() -> Vec<Methodology> {
-    SHIPPED_METHODOLOGY_FILES
-        .iter()
-        .filter_map(|(name, text)| Methodology::from_toml(name, text).ok())
-        .collect()
+    shipped().0.clone()
 }
 
 pub fn shipped_methodology(id: &str) -> Option<Methodology> {
-    shipped_methodologies().into_iter().find(|m| m.id == id)
+    shipped().0.iter().find(|m| m.id == id).cloned()
 }
 
 /// The catalogue of measures that ships with Rampart.
 pub fn shipped_catalogue() -> Catalogue {
-    let (name, text) = SHIPPED_CATALOGUE_FILE;
-    Catalogue::from_toml(name, text).unwrap_or(Catalogue { version: String::new(), measures: Vec::new() })
+    shipped().1.clone()
 }

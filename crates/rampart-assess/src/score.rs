@@ -238,44 +238,248 @@ fn role_index(role: Role) -> usize {
     }
 }
 
-/// Rates one scenario from the exposures of the questions (None: unanswered, taken as 0.5).
-fn rate(m: &Methodology, factor_of: &[usize], exposures: &[Option<f64>], scenario: &str) -> Rated {
-    let nf = m.factors.len();
-    let mut sum_w = vec![0.0; nf];
-    let mut sum_wx = vec![0.0; nf];
-    for (qi, q) in m.questions.iter().enumerate() {
-        if let Some(w) = q.bears_on.get(scenario) {
+/// A methodology and a catalogue prepared for scoring many surveys: which factor each
+/// question feeds and, per scenario, the questions bearing on it with their weights.
+/// `score` and `suggest` build one per call; keep one to score in bulk.
+pub struct Scorer<'a> {
+    m: &'a Methodology,
+    c: &'a Catalogue,
+    factor_of: Vec<usize>,
+    /// Per scenario: (question index, weight).
+    terms: Vec<Vec<(usize, f64)>>,
+    /// Per suggestion rule: its question's index and the measures found in the catalogue.
+    /// Built on the first `suggest`.
+    rules: std::sync::OnceLock<Vec<(Option<usize>, Vec<&'a Measure>)>>,
+}
+
+impl<'a> Scorer<'a> {
+    pub fn new(m: &'a Methodology, c: &'a Catalogue) -> Self {
+        let factor_of = m.questions.iter().map(|q| m.factors.iter().position(|f| f.id == q.factor).unwrap_or(0)).collect();
+        let terms = m
+            .scenarios
+            .iter()
+            .map(|s| m.questions.iter().enumerate().filter_map(|(qi, q)| q.bears_on.get(&s.id).map(|w| (qi, *w))).collect())
+            .collect();
+        Scorer { m, c, factor_of, terms, rules: std::sync::OnceLock::new() }
+    }
+
+    /// The exposure of every question (None: unanswered or not fitting), and whether
+    /// every answer given is for a question of the methodology and fits it.
+    fn exposures(&self, answers: &Answers) -> (Vec<Option<f64>>, bool) {
+        let mut found = 0;
+        let mut fits = true;
+        let exposures = self
+            .m
+            .questions
+            .iter()
+            .map(|q| {
+                let v = answers.get(&q.id)?;
+                found += 1;
+                let x = exposure(&q.answer, v);
+                fits &= x.is_some();
+                x
+            })
+            .collect();
+        (exposures, fits && found == answers.len())
+    }
+
+    /// Rates scenario `si` from the exposures (None: unanswered, taken as 0.5).
+    fn rate(&self, si: usize, exposures: &[Option<f64>]) -> Rated {
+        let m = self.m;
+        let nf = m.factors.len();
+        let mut sum_w = vec![0.0; nf];
+        let mut sum_wx = vec![0.0; nf];
+        for &(qi, w) in &self.terms[si] {
             let x = exposures[qi].unwrap_or(0.5);
-            sum_w[factor_of[qi]] += w;
-            sum_wx[factor_of[qi]] += w * x;
+            sum_w[self.factor_of[qi]] += w;
+            sum_wx[self.factor_of[qi]] += w * x;
         }
-    }
-    let mut role_w = [0.0; 3];
-    let mut role_sum = [0.0; 3];
-    let mut factors = Vec::new();
-    for (fi, f) in m.factors.iter().enumerate() {
-        if sum_w[fi] > 0.0 {
-            let rating = 1.0 + 9.0 * sum_wx[fi] / sum_w[fi];
-            role_w[role_index(f.role)] += f.weight;
-            role_sum[role_index(f.role)] += f.weight * rating;
-            factors.push(FactorRating { factor: f.id.clone(), role: f.role, rating: round2(rating) });
+        let mut role_w = [0.0; 3];
+        let mut role_sum = [0.0; 3];
+        let mut factors = Vec::with_capacity(nf);
+        for (fi, f) in m.factors.iter().enumerate() {
+            if sum_w[fi] > 0.0 {
+                let rating = 1.0 + 9.0 * sum_wx[fi] / sum_w[fi];
+                role_w[role_index(f.role)] += f.weight;
+                role_sum[role_index(f.role)] += f.weight * rating;
+                factors.push(FactorRating { factor: f.id.clone(), role: f.role, rating: round2(rating) });
+            }
         }
-    }
-    let mut roles = [1.0; 3];
-    for r in 0..3 {
-        if role_w[r] > 0.0 {
-            roles[r] = role_sum[r] / role_w[r];
+        let mut roles = [1.0; 3];
+        for r in 0..3 {
+            if role_w[r] > 0.0 {
+                roles[r] = role_sum[r] / role_w[r];
+            }
         }
+        let terms = self.terms[si]
+            .iter()
+            .map(|&(qi, w)| {
+                let f = &m.factors[self.factor_of[qi]];
+                let slope = f.weight / role_w[role_index(f.role)] * 9.0 * w / sum_w[self.factor_of[qi]];
+                (qi, exposures[qi].unwrap_or(0.5), slope, f.role)
+            })
+            .collect();
+        Rated { roles, factors, terms }
     }
-    let mut terms = Vec::new();
-    for (qi, q) in m.questions.iter().enumerate() {
-        if let Some(w) = q.bears_on.get(scenario) {
-            let f = &m.factors[factor_of[qi]];
-            let slope = f.weight / role_w[role_index(f.role)] * 9.0 * w / sum_w[factor_of[qi]];
-            terms.push((qi, exposures[qi].unwrap_or(0.5), slope, f.role));
+
+    /// Scores a completed survey, before and after `measures` (catalogue ids).
+    ///
+    /// Errors, checked in this order, nothing computed on error: answers that do not fit
+    /// (unknown question, outside the scale), measures not in the catalogue, unanswered
+    /// questions.
+    pub fn score(&self, answers: &Answers, measures: &[String]) -> Result<Scores, ScoreError> {
+        let (m, c) = (self.m, self.c);
+        let (exposures, fits) = self.exposures(answers);
+        if !fits {
+            m.check_answers(answers).map_err(|errors| ScoreError::InvalidAnswers { errors })?;
         }
+        let mut applied: Vec<&Measure> = Vec::new();
+        let mut unknown = Vec::new();
+        let mut seen = BTreeSet::new();
+        for id in measures {
+            if !seen.insert(id.as_str()) {
+                continue;
+            }
+            match c.measure(id) {
+                Some(measure) => applied.push(measure),
+                None => unknown.push(id.clone()),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(ScoreError::UnknownMeasures { measures: unknown });
+        }
+        if exposures.iter().any(Option::is_none) {
+            return Err(ScoreError::Incomplete { missing: m.missing(answers) });
+        }
+
+        let mut scenarios = Vec::with_capacity(m.scenarios.len());
+        for (si, s) in m.scenarios.iter().enumerate() {
+            let rated = self.rate(si, &exposures);
+            let [a, t, v] = rated.roles;
+            let before = point(m, round2(a), round2(t), round2(v));
+            let v_after = round2(1.0 + (v - 1.0) * remaining(&applied, s.threat));
+            let after = point(m, before.asset_value, before.threat, v_after);
+
+            // (contribution, question index); only the largest become Drivers.
+            let r = role_index(Role::Vulnerability);
+            let mut ranked: Vec<(f64, usize)> = rated
+                .terms
+                .iter()
+                .filter(|(_, x, _, role)| *x > 0.0 && *role == Role::Vulnerability)
+                .map(|&(qi, x, slope, _)| (round2(a * t * v * (1.0 - (rated.roles[r] - slope * x) / rated.roles[r])), qi))
+                .filter(|(contribution, _)| *contribution > 0.0)
+                .collect();
+            // Stable sort: equal contributions keep methodology order.
+            ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
+            ranked.truncate(m.scoring.drivers);
+            let drivers = ranked
+                .into_iter()
+                .map(|(contribution, qi)| {
+                    let q = &m.questions[qi];
+                    Driver { question: q.id.clone(), answer: answers.get(&q.id).cloned().unwrap_or(AnswerValue::Bool(false)), factor: q.factor.clone(), contribution }
+                })
+                .collect();
+
+            scenarios.push(ScenarioScore {
+                scenario: s.id.clone(),
+                title: s.title.clone(),
+                threat: s.threat,
+                before,
+                after,
+                factors: rated.factors,
+                measures: applied.iter().filter(|x| x.effects.contains_key(&s.threat)).map(|x| x.id.clone()).collect(),
+                drivers,
+            });
+        }
+        let before: Vec<(&str, &RiskPoint)> = scenarios.iter().map(|s| (s.scenario.as_str(), &s.before)).collect();
+        let after: Vec<(&str, &RiskPoint)> = scenarios.iter().map(|s| (s.scenario.as_str(), &s.after)).collect();
+        let overall_before = overall(m, &before);
+        let residual = overall(m, &after);
+        Ok(Scores {
+            methodology: m.id.clone(),
+            version: m.version.clone(),
+            measures: applied.iter().map(|x| x.id.clone()).collect(),
+            scenarios,
+            overall: overall_before,
+            residual,
+        })
     }
-    Rated { roles, factors, terms }
+
+    /// The measures the answers call for, most urgent first (see `suggest`).
+    pub fn suggest(&self, answers: &Answers) -> Vec<Suggestion> {
+        let (m, c) = (self.m, self.c);
+        let rules = self.rules.get_or_init(|| {
+            m.suggestions
+                .iter()
+                .map(|r| (m.questions.iter().position(|q| q.id == r.question), r.measures.iter().filter_map(|id| c.measure(id)).collect()))
+                .collect()
+        });
+        let (exposures, _) = self.exposures(answers);
+        let mut by_measure: Vec<(&Measure, Vec<bool>, Vec<Trigger>)> = Vec::new();
+        for (rule, (qi, measures)) in m.suggestions.iter().zip(rules) {
+            let Some(qi) = *qi else { continue };
+            let q = &m.questions[qi];
+            let Some(value) = answers.get(&q.id) else { continue };
+            if exposures[qi].is_none() || !rule.when.matches(value) {
+                continue;
+            }
+            for &measure in measures {
+                let id = &measure.id;
+                let acts: Vec<bool> = m.scenarios.iter().map(|s| q.bears_on.contains_key(&s.id) && measure.effects.contains_key(&s.threat)).collect();
+                let trigger = Trigger { question: q.id.clone(), answer: value.clone() };
+                match by_measure.iter_mut().find(|(x, _, _)| x.id == *id) {
+                    Some((_, on, triggers)) => {
+                        for (o, a) in on.iter_mut().zip(acts) {
+                            *o |= a;
+                        }
+                        if !triggers.contains(&trigger) {
+                            triggers.push(trigger);
+                        }
+                    }
+                    None => by_measure.push((measure, acts, vec![trigger])),
+                }
+            }
+        }
+        if by_measure.is_empty() {
+            return Vec::new();
+        }
+        // Each scenario rated once: rounded (A, T, V), unrounded V, risk.
+        let rated: Vec<(f64, f64, f64, f64, f64)> = (0..m.scenarios.len())
+            .map(|si| {
+                let [a, t, v] = self.rate(si, &exposures).roles;
+                let (a, t, vr) = (round2(a), round2(t), round2(v));
+                (a, t, vr, v, round2(a * t * vr))
+            })
+            .collect();
+        let mut suggestions: Vec<Suggestion> = by_measure
+            .into_iter()
+            .map(|(measure, on, triggers)| {
+                let mut priority = Band::Low;
+                let mut reduction = 0.0;
+                let mut scenarios = Vec::new();
+                for (si, s) in m.scenarios.iter().enumerate().filter(|(si, _)| on[*si]) {
+                    let (a, t, _, v, before) = rated[si];
+                    let v_after = round2(1.0 + (v - 1.0) * remaining(&[measure], s.threat));
+                    reduction += before - round2(a * t * v_after);
+                    priority = priority.max(m.band(before));
+                    scenarios.push(s.id.clone());
+                }
+                Suggestion {
+                    measure: measure.id.clone(),
+                    title: measure.title.clone(),
+                    family: measure.family,
+                    cost: measure.cost,
+                    lead_time: measure.lead_time,
+                    scenarios,
+                    priority,
+                    risk_reduction: round2(reduction),
+                    triggers,
+                }
+            })
+            .collect();
+        suggestions.sort_by(|x, y| y.priority.cmp(&x.priority).then(y.risk_reduction.total_cmp(&x.risk_reduction)).then(x.measure.cmp(&y.measure)));
+        suggestions
+    }
 }
 
 fn point(m: &Methodology, asset_value: f64, threat: f64, vulnerability: f64) -> RiskPoint {
@@ -312,150 +516,18 @@ fn overall(m: &Methodology, points: &[(&str, &RiskPoint)]) -> OverallRating {
     }
 }
 
-fn factor_indices(m: &Methodology) -> Vec<usize> {
-    m.questions.iter().map(|q| m.factors.iter().position(|f| f.id == q.factor).unwrap_or(0)).collect()
-}
-
 /// Scores a completed survey, before and after `measures` (catalogue ids).
 ///
 /// Errors, checked in this order, nothing computed on error: answers that do not fit
 /// (unknown question, outside the scale), measures not in the catalogue, unanswered
 /// questions.
 pub fn score(m: &Methodology, c: &Catalogue, answers: &Answers, measures: &[String]) -> Result<Scores, ScoreError> {
-    m.check_answers(answers).map_err(|errors| ScoreError::InvalidAnswers { errors })?;
-    let mut applied: Vec<&Measure> = Vec::new();
-    let mut unknown = Vec::new();
-    let mut seen = BTreeSet::new();
-    for id in measures {
-        if !seen.insert(id.as_str()) {
-            continue;
-        }
-        match c.measure(id) {
-            Some(measure) => applied.push(measure),
-            None => unknown.push(id.clone()),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(ScoreError::UnknownMeasures { measures: unknown });
-    }
-    let missing = m.missing(answers);
-    if !missing.is_empty() {
-        return Err(ScoreError::Incomplete { missing });
-    }
-    let exposures: Vec<Option<f64>> = m.questions.iter().map(|q| answers.get(&q.id).and_then(|v| exposure(&q.answer, v))).collect();
-    let factor_of = factor_indices(m);
-
-    let mut scenarios = Vec::with_capacity(m.scenarios.len());
-    for s in &m.scenarios {
-        let rated = rate(m, &factor_of, &exposures, &s.id);
-        let [a, t, v] = rated.roles;
-        let before = point(m, round2(a), round2(t), round2(v));
-        let v_after = round2(1.0 + (v - 1.0) * remaining(&applied, s.threat));
-        let after = point(m, before.asset_value, before.threat, v_after);
-
-        let mut drivers: Vec<Driver> = rated
-            .terms
-            .iter()
-            .filter(|(_, x, _, role)| *x > 0.0 && *role == Role::Vulnerability)
-            .map(|&(qi, x, slope, role)| {
-                let r = role_index(role);
-                let lowered = (rated.roles[r] - slope * x) / rated.roles[r];
-                let q = &m.questions[qi];
-                Driver {
-                    question: q.id.clone(),
-                    answer: answers.get(&q.id).cloned().unwrap_or(AnswerValue::Bool(false)),
-                    factor: q.factor.clone(),
-                    contribution: round2(a * t * v * (1.0 - lowered)),
-                }
-            })
-            .filter(|d| d.contribution > 0.0)
-            .collect();
-        // Stable sort: equal contributions keep methodology order.
-        drivers.sort_by(|x, y| y.contribution.total_cmp(&x.contribution));
-        drivers.truncate(m.scoring.drivers);
-
-        scenarios.push(ScenarioScore {
-            scenario: s.id.clone(),
-            title: s.title.clone(),
-            threat: s.threat,
-            before,
-            after,
-            factors: rated.factors,
-            measures: applied.iter().filter(|x| x.effects.contains_key(&s.threat)).map(|x| x.id.clone()).collect(),
-            drivers,
-        });
-    }
-    let before: Vec<(&str, &RiskPoint)> = scenarios.iter().map(|s| (s.scenario.as_str(), &s.before)).collect();
-    let after: Vec<(&str, &RiskPoint)> = scenarios.iter().map(|s| (s.scenario.as_str(), &s.after)).collect();
-    let overall_before = overall(m, &before);
-    let residual = overall(m, &after);
-    Ok(Scores {
-        methodology: m.id.clone(),
-        version: m.version.clone(),
-        measures: applied.iter().map(|x| x.id.clone()).collect(),
-        scenarios,
-        overall: overall_before,
-        residual,
-    })
+    Scorer::new(m, c).score(answers, measures)
 }
 
 /// The measures the answers call for, most urgent first. Works on a partial survey:
 /// unanswered questions count as half exposed for the priorities, answers that do not
 /// fit are ignored, rules naming measures missing from the catalogue are skipped.
 pub fn suggest(m: &Methodology, c: &Catalogue, answers: &Answers) -> Vec<Suggestion> {
-    let exposures: Vec<Option<f64>> = m.questions.iter().map(|q| answers.get(&q.id).and_then(|v| exposure(&q.answer, v))).collect();
-    let factor_of = factor_indices(m);
-    let mut by_measure: Vec<(String, BTreeSet<String>, Vec<Trigger>)> = Vec::new();
-    for rule in &m.suggestions {
-        let (Some(q), Some(value)) = (m.question(&rule.question), answers.get(&rule.question)) else { continue };
-        if exposure(&q.answer, value).is_none() || !rule.when.matches(value) {
-            continue;
-        }
-        for id in &rule.measures {
-            let Some(measure) = c.measure(id) else { continue };
-            let scenarios: BTreeSet<String> = m
-                .scenarios
-                .iter()
-                .filter(|s| q.bears_on.contains_key(&s.id) && measure.effects.contains_key(&s.threat))
-                .map(|s| s.id.clone())
-                .collect();
-            let trigger = Trigger { question: q.id.clone(), answer: value.clone() };
-            match by_measure.iter_mut().find(|(mid, _, _)| mid == id) {
-                Some((_, s, t)) => {
-                    s.extend(scenarios);
-                    if !t.contains(&trigger) {
-                        t.push(trigger);
-                    }
-                }
-                None => by_measure.push((id.clone(), scenarios, vec![trigger])),
-            }
-        }
-    }
-    let mut suggestions = Vec::new();
-    for (id, scenario_ids, triggers) in by_measure {
-        let Some(measure) = c.measure(&id) else { continue };
-        let mut priority = Band::Low;
-        let mut reduction = 0.0;
-        for s in m.scenarios.iter().filter(|s| scenario_ids.contains(&s.id)) {
-            let [a, t, v] = rate(m, &factor_of, &exposures, &s.id).roles;
-            let (a, t, v) = (round2(a), round2(t), round2(v));
-            let before = round2(a * t * v);
-            let v_after = round2(1.0 + (v - 1.0) * remaining(&[measure], s.threat));
-            reduction += before - round2(a * t * v_after);
-            priority = priority.max(m.band(before));
-        }
-        suggestions.push(Suggestion {
-            measure: id.clone(),
-            title: measure.title.clone(),
-            family: measure.family,
-            cost: measure.cost,
-            lead_time: measure.lead_time,
-            scenarios: m.scenarios.iter().filter(|s| scenario_ids.contains(&s.id)).map(|s| s.id.clone()).collect(),
-            priority,
-            risk_reduction: round2(reduction),
-            triggers,
-        });
-    }
-    suggestions.sort_by(|x, y| y.priority.cmp(&x.priority).then(y.risk_reduction.total_cmp(&x.risk_reduction)).then(x.measure.cmp(&y.measure)));
-    suggestions
+    Scorer::new(m, c).suggest(answers)
 }

@@ -122,16 +122,25 @@ fn methodology(command: MethodologyCommand) -> Result<()> {
             let text = read(&file)?;
             let source = file.display().to_string();
             let is_catalogue = text.parse::<toml::Table>().is_ok_and(|t| t.contains_key("measures") && !t.contains_key("questions"));
-            if is_catalogue {
-                let c = Catalogue::from_toml(&source, &text).map_err(|e| anyhow!("{e}"))?;
-                println!("{source}: catalogue {} — {}", c.version, catalogue_counts(&c));
+            let checked = if is_catalogue {
+                Catalogue::from_toml(&source, &text).map(|c| format!("{source}: catalogue {} — {}", c.version, catalogue_counts(&c)))
             } else {
-                let m = Methodology::from_toml(&source, &text).map_err(|e| anyhow!("{e}"))?;
                 let c = catalogue(catalogue_file.as_deref())?;
-                m.check_catalogue(&source, &c).map_err(|e| anyhow!("{e}"))?;
-                println!("{source}: methodology {} {} — {}", m.id, m.version, counts(&m));
+                Methodology::from_toml(&source, &text)
+                    .and_then(|m| m.check_catalogue(&source, &c).map(|()| format!("{source}: methodology {} {} — {}", m.id, m.version, counts(&m))))
+            };
+            match checked {
+                Ok(summary) => {
+                    println!("{summary}");
+                    Ok(())
+                }
+                Err(e) => {
+                    // The problems themselves, one per line, are the whole message.
+                    eprintln!("{e}");
+                    eprintln!("{} problem(s) in {source}", e.problems.len());
+                    std::process::exit(1);
+                }
             }
-            Ok(())
         }
     }
 }

@@ -24,7 +24,7 @@ fn ok(out: &Output) -> String {
 fn help_names_every_command() {
     let dir = tempfile::tempdir().expect("tempdir");
     let help = ok(&rampart(dir.path(), &["--help"]));
-    for command in ["serve", "demo", "generate", "import", "export", "migrate", "user", "org", "bench"] {
+    for command in ["serve", "demo", "generate", "import", "export", "migrate", "user", "org", "bench", "assess"] {
         assert!(help.contains(&format!("\n  {command} ")), "{command} missing from:\n{help}");
     }
     let import = ok(&rampart(dir.path(), &["import", "--help"]));
@@ -384,4 +384,89 @@ fn an_assessment_from_request_to_issued_report() {
     let other = as_("other.op", &["show", "{id}"]);
     assert_eq!(String::from_utf8_lossy(&other.stderr).lines().next(), Some(format!("Error: assessment {id} not found").as_str()));
     assert_eq!(ok(&as_("other.op", &["list"])).lines().count(), 1, "only the header");
+
+fn assess_file(name: &str) -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../rampart-assess/").to_string() + name
+}
+
+#[test]
+fn assess_methodology_list_and_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = ok(&rampart(dir.path(), &["assess", "methodology", "list"]));
+    assert!(list.contains("eu-public-spaces   1.0.0    10 scenarios, 14 layers, 100 questions"), "{list}");
+    assert!(list.contains("carver-shock"), "{list}");
+
+    let good = assess_file("methodologies/eu-public-spaces.toml");
+    let checked = ok(&rampart(dir.path(), &["assess", "methodology", "check", &good]));
+    assert!(checked.ends_with("eu-public-spaces.toml: methodology eu-public-spaces 1.0.0 — 10 scenarios, 14 layers, 100 questions, 3 factors, 82 suggestion rules\n"), "{checked}");
+    let catalogue = ok(&rampart(dir.path(), &["assess", "methodology", "check", &assess_file("measures.toml")]));
+    assert!(catalogue.contains(": catalogue 1.0.0 — 88 measures ("), "{catalogue}");
+
+    // A broken copy: two problems, each with file, line and key; exit code 1.
+    let text = std::fs::read_to_string(&good).expect("read")
+        .replacen("layer = \"perimeter\"", "layer = \"perimetre\"", 1)
+        .replacen("measures = [\"hvm-certified-barriers\", \"hvm-temporary-barriers\", \"speed-reducing-layout\"]", "measures = [\"moat\"]", 1);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, &text).expect("write");
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).expect("needle") + 1;
+    let out = rampart(dir.path(), &["assess", "methodology", "check", bad.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let path = bad.display().to_string();
+    assert!(err.contains(&format!("{path}:{}: questions[17].layer: unknown layer \"perimetre\"", line_of("perimetre"))), "{err}");
+    // Fixing the layer leaves the unknown measure, found against the catalogue.
+    std::fs::write(&bad, text.replacen("perimetre", "perimeter", 1)).expect("write");
+    let out = rampart(dir.path(), &["assess", "methodology", "check", bad.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let rule_line = text.lines().position(|l| l == "question = \"perimeter.hvm-barriers\"").expect("rule") + 1;
+    assert!(err.contains(&format!("{path}:{rule_line}: suggestions[0].measures[0]: unknown measure \"moat\": not in the catalogue")), "{err}");
+}
+
+#[test]
+fn assess_score_from_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let survey = assess_file("surveys/shopping-centre.toml");
+    let table = ok(&rampart(dir.path(), &["assess", "score", "--methodology", "eu-public-spaces", "--answers", &survey, "--measures", "hvm-certified-barriers,entry-search"]));
+    assert!(table.contains("measures: hvm-certified-barriers, entry-search"), "{table}");
+    let row = table.lines().find(|l| l.starts_with("vehicle-ramming ")).expect("vehicle-ramming row");
+    assert!(row.contains(" High ") && row.contains(" Medium "), "{row}");
+    assert!(table.contains("overall:  High"), "{table}");
+
+    let json = rampart(dir.path(), &["assess", "score", "--methodology", &assess_file("methodologies/eu-public-spaces.toml"), "--answers", &survey, "--measures", "hvm-certified-barriers", "--json"]);
+    let scores: serde_json::Value = serde_json::from_str(&ok(&json)).expect("json");
+    assert_eq!(scores["methodology"], "eu-public-spaces");
+    assert_eq!(scores["scenarios"].as_array().map(Vec::len), Some(10));
+    let ram = &scores["scenarios"][0];
+    assert_eq!(ram["scenario"], "vehicle-ramming");
+    assert!(ram["after"]["risk"].as_f64() < ram["before"]["risk"].as_f64(), "{ram}");
+    assert_eq!(ram["measures"], serde_json::json!(["hvm-certified-barriers"]));
+
+    // The same answers as JSON with flat ids score the same.
+    let flat: serde_json::Map<String, serde_json::Value> = {
+        let text = std::fs::read_to_string(&survey).expect("read");
+        let t: toml::Table = text.parse().expect("toml");
+        t.iter().flat_map(|(layer, qs)| qs.as_table().expect("table").iter().map(move |(q, v)| (format!("{layer}.{q}"), serde_json::to_value(v).expect("value")))).collect()
+    };
+    let answers = dir.path().join("answers.json");
+    std::fs::write(&answers, serde_json::to_string(&flat).expect("json")).expect("write");
+    let again = rampart(dir.path(), &["assess", "score", "--methodology", "eu-public-spaces", "--answers", answers.to_str().expect("path"), "--measures", "hvm-certified-barriers", "--json"]);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&ok(&again)).expect("json"), scores);
+
+    // An answer off its scale, a question that does not exist, an incomplete survey, an unknown measure.
+    let mut broken = flat.clone();
+    broken.insert("perimeter.hvm-barriers".into(), serde_json::json!(9));
+    broken.insert("perimeter.moat".into(), serde_json::json!(true));
+    std::fs::write(&answers, serde_json::to_string(&broken).expect("json")).expect("write");
+    let out = rampart(dir.path(), &["assess", "score", "--methodology", "eu-public-spaces", "--answers", answers.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("perimeter.hvm-barriers: 9 is outside its scale: expected a whole number from 0 to 4; perimeter.moat: no such question in this methodology"), "{err}");
+    let mut partial = flat.clone();
+    partial.remove("drones.detection");
+    std::fs::write(&answers, serde_json::to_string(&partial).expect("json")).expect("write");
+    let out = rampart(dir.path(), &["assess", "score", "--methodology", "eu-public-spaces", "--answers", answers.to_str().expect("path")]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the survey is incomplete: 1 question(s) unanswered: drones.detection"), "{out:?}");
+    let out = rampart(dir.path(), &["assess", "score", "--methodology", "eu-public-spaces", "--answers", &survey, "--measures", "moat"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown measure(s) moat: not in the catalogue"), "{out:?}");
 }
