@@ -384,6 +384,7 @@ fn an_assessment_from_request_to_issued_report() {
     let other = as_("other.op", &["show", "{id}"]);
     assert_eq!(String::from_utf8_lossy(&other.stderr).lines().next(), Some(format!("Error: assessment {id} not found").as_str()));
     assert_eq!(ok(&as_("other.op", &["list"])).lines().count(), 1, "only the header");
+}
 
 fn assess_file(name: &str) -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../rampart-assess/").to_string() + name
