@@ -176,10 +176,18 @@ fn with_teams(mut records: Vec<AssessmentRecord>, rows: Vec<TeamRow>) -> Result<
     Ok(records)
 }
 
-async fn trail(tx: &mut Tx, id: &str, at: i64, actor: &str, action: Action, from: Option<AssessmentState>, to: AssessmentState, detail: &str) -> Result<()> {
+/// A move to record: the action, the states before and after, and its detail.
+struct Move<'a> {
+    action: Action,
+    from: Option<AssessmentState>,
+    to: AssessmentState,
+    detail: &'a str,
+}
+
+async fn trail(tx: &mut Tx, id: &str, at: i64, actor: &str, m: Move<'_>) -> Result<()> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO assessment_trail (assessment_id, at, actor, action, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(id).bind(at).bind(actor).bind(action.key()).bind(from.map(|s| s.key())).bind(to.key()).bind(detail)
+        .bind(id).bind(at).bind(actor).bind(m.action.key()).bind(m.from.map(|s| s.key())).bind(m.to.key()).bind(m.detail)
         .execute(c).await?.rows_affected());
     Ok(())
 }
@@ -220,7 +228,7 @@ impl Store {
         on_tx!(&mut tx, c => sqlx::query("INSERT INTO assessment_team (assessment_id, username, expertise, position) VALUES ($1, $2, '', 0)")
             .bind(new.id).bind(new.lead.as_str()).execute(c).await?.rows_affected());
         let detail = format!("{} for {}, led by {}", new.title, new.host_org, new.lead);
-        trail(&mut tx, new.id, now, actor, Action::Request, None, AssessmentState::Requested, &detail).await?;
+        trail(&mut tx, new.id, now, actor, Move { action: Action::Request, from: None, to: AssessmentState::Requested, detail: &detail }).await?;
         let record = Self::load_assessment(&mut tx, new.id).await?;
         tx.commit().await?;
         Ok(record)
@@ -317,7 +325,7 @@ impl Store {
         if new.team != old.team || new.team_expertise != old.team_expertise {
             write_team(&mut tx, &new).await?;
         }
-        trail(&mut tx, id, now, actor, note.action, Some(old.state), new.state, &note.detail).await?;
+        trail(&mut tx, id, now, actor, Move { action: note.action, from: Some(old.state), to: new.state, detail: &note.detail }).await?;
         tx.commit().await?;
         Ok(new)
     }
@@ -355,7 +363,7 @@ impl Store {
             .bind(id).bind(file.question_id).bind(file.filename).bind(file.content_type).bind(size).bind(file.sha256).bind(file.data)
             .bind(actor).bind(now).fetch_one(c).await?);
         let detail = format!("{} ({}, {size} bytes, sha256 {})", file.filename, file.content_type, file.sha256);
-        trail(&mut tx, id, now, actor, Action::Attach, Some(record.state), record.state, &detail).await?;
+        trail(&mut tx, id, now, actor, Move { action: Action::Attach, from: Some(record.state), to: record.state, detail: &detail }).await?;
         tx.commit().await?;
         Ok(AttachmentRecord {
             id: att_id,
