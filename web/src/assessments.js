@@ -257,7 +257,14 @@ async function surveyTab(body, a, { go }) {
       status.textContent = 'All changes saved';
       status.dataset.state = 'saved';
     } catch (e) {
-      status.textContent = e.status === 409 ? `Not saved: ${e.message}` : `Not saved: ${e.message}`;
+      if (e.status !== 0 && e.status < 500) {
+        status.textContent = `Not saved: ${e.message}`;
+      } else {
+        // Keep what was not saved (a dropped connection on site): the next change retries it.
+        Object.assign(pending.answers, { ...body.answers, ...pending.answers });
+        Object.assign(pending.notes, { ...body.notes, ...pending.notes });
+        status.textContent = `Not saved yet: ${e.message}`;
+      }
       status.dataset.state = 'error';
     } finally {
       saving = false;
