@@ -166,7 +166,7 @@ async fn flow(backend: Backend) {
     );
     let r = lead.send(Method::PUT, &path("/findings"), Some(json!({"recommendations": [{"title": "x", "priority": "short", "cost_band": "low", "measure": "no-such-measure"}]}))).await;
     assert_eq!((r.status.as_u16(), r.body["detail"].as_str()), (422, Some("recommendations[0].measure: unknown measure \"no-such-measure\": not in the catalogue")));
-    let findings = json!({"summary": "The site is open to vehicles at gate 3.", "findings": [{"scenario": scenario0, "text": "No barrier at gate 3."}],
+    let findings = json!({"summary": "The site is open to vehicles at gate 3. <script>alert(1)</script>", "findings": [{"scenario": scenario0, "text": "No barrier at gate 3."}],
         "recommendations": [{"title": "Trained staff", "priority": "long", "cost_band": "low"},
                             {"measure": measure, "title": suggested[0]["title"], "priority": "immediate", "cost_band": suggested[0]["cost_band"], "scenarios": suggested[0]["scenarios"]}]});
     let r = lead.send(Method::PUT, &path("/findings"), Some(findings.clone())).await;
@@ -206,6 +206,7 @@ async fn flow(backend: Backend) {
         assert!(html.contains(needle), "the report has {needle}");
     }
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"), "nothing is loaded from elsewhere");
+    assert!(html.contains("gate 3. &lt;script&gt;alert(1)&lt;/script&gt;"), "the team's text is escaped");
     let (status, ctype, pdf) = operator.get_bytes(&path("/report.pdf")).await;
     assert_eq!((status.as_u16(), ctype.as_str(), &pdf[..4]), (200, "application/pdf", &b"%PDF"[..]));
     assert_eq!(outsider.get_bytes(&path("/report.pdf")).await.0.as_u16(), 404);
