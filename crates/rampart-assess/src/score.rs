@@ -255,11 +255,15 @@ pub struct Scorer<'a> {
 impl<'a> Scorer<'a> {
     pub fn new(m: &'a Methodology, c: &'a Catalogue) -> Self {
         let factor_of = m.questions.iter().map(|q| m.factors.iter().position(|f| f.id == q.factor).unwrap_or(0)).collect();
-        let terms = m
-            .scenarios
-            .iter()
-            .map(|s| m.questions.iter().enumerate().filter_map(|(qi, q)| q.bears_on.get(&s.id).map(|w| (qi, *w))).collect())
-            .collect();
+        let scenario_index: std::collections::BTreeMap<&str, usize> = m.scenarios.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+        let mut terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m.scenarios.len()];
+        for (qi, q) in m.questions.iter().enumerate() {
+            for (scenario, w) in &q.bears_on {
+                if let Some(&si) = scenario_index.get(scenario.as_str()) {
+                    terms[si].push((qi, *w));
+                }
+            }
+        }
         Scorer { m, c, factor_of, terms, rules: std::sync::OnceLock::new() }
     }
 
