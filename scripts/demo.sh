@@ -8,6 +8,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 need_build_tools
+# Assessment reports are printed to PDF by headless Chromium.
+apt_need chromium command -v "${RAMPART_CHROMIUM:-/usr/bin/chromium}"
 apt_install_missing
 build_web
 log "building rampart (release; the first build takes several minutes on 2 cores)"

@@ -1,7 +1,8 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}]).
+// #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/assessments, #/assessments/{id}/{tab}).
 import { showAnalysis } from './analysis.js';
+import { showAssessment, showAssessments } from './assessments.js';
 import { showHvm } from './hvm.js';
 import { showIncidents } from './incidents.js';
 import { showAsset, showNewAsset } from './asset.js';
@@ -20,7 +21,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -131,6 +132,12 @@ async function route() {
       showOnly('incidents-view');
       document.title = 'Incidents · Rampart';
       await showIncidents(byId('incidents-view'), r.arg);
+      return;
+    case 'assessments':
+      showOnly('assessments-view');
+      document.title = 'Assessments · Rampart';
+      if (r.arg) await showAssessment(byId('assessments-view'), r.arg);
+      else await showAssessments(byId('assessments-view'));
       return;
     case 'asset':
       showOnly('workspace');

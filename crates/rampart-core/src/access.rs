@@ -1,6 +1,7 @@
 //! Who may read and change what. The server asks these functions; the store turns a
 //! [`Scope`] into a `WHERE` clause, so lists never contain what the reader may not see.
 
+use crate::assessment::Action;
 use crate::{Asset, CountryCode, OrgId, OrgKind, Username};
 
 crate::vocabulary!(
@@ -89,6 +90,43 @@ impl Principal {
     }
 }
 
+/// Who an assessment concerns: the host organisation, the assessing team and the author
+/// of the current findings (who may not also review them).
+#[derive(Debug, Clone, Copy)]
+pub struct AssessmentParties<'a> {
+    pub host: &'a OrgId,
+    pub team: &'a [Username],
+    pub findings_by: Option<&'a Username>,
+}
+
+impl Principal {
+    /// An assessment is confidential to its host organisation, its team and administrators;
+    /// to everyone else it does not exist.
+    pub fn can_read_assessment(&self, a: &AssessmentParties) -> bool {
+        self.role == Role::Admin || &self.organisation == a.host || a.team.contains(&self.username)
+    }
+
+    /// Host authorities and operators request assessments for their own organisation;
+    /// administrators for any.
+    pub fn can_request_assessments(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Analyst | Role::Operator)
+    }
+
+    /// The assessors of the team plan, survey, score, write findings and issue; a second
+    /// person of the team (or an administrator) who did not write the findings reviews
+    /// them. Call only for a reader ([`Self::can_read_assessment`]); the reason is for them.
+    pub fn may_act_on_assessment(&self, action: Action, a: &AssessmentParties) -> Result<(), String> {
+        let in_team = a.team.contains(&self.username) && matches!(self.role, Role::Assessor | Role::Admin);
+        if !(in_team || self.role == Role::Admin) {
+            return Err(format!("only the assessing team may {} this assessment", action.label()));
+        }
+        if matches!(action, Action::Approve | Action::SendBack) && a.findings_by == Some(&self.username) {
+            return Err(format!("{} wrote these findings; a second person must review them", self.username));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +168,30 @@ mod tests {
         assert_eq!(v.write_scope(), Scope::Nothing);
         let eu = principal(Role::Analyst, "eu", OrgKind::EuBody, None);
         assert!(eu.read_scope().allows(&fr, None));
+    }
+
+    #[test]
+    fn assessments_are_for_host_team_and_admins_and_reviewed_by_a_second_person() {
+        let host = OrgId::parse("stadium-op").expect("valid");
+        let ana = Username::parse("ana").expect("valid");
+        let ben = Username::parse("ben").expect("valid");
+        let team = [ana.clone(), ben.clone()];
+        let parties = AssessmentParties { host: &host, team: &team, findings_by: Some(&ana) };
+        let named = |name: &str, role, org: &str| Principal { username: Username::parse(name).expect("valid"), ..principal(role, org, OrgKind::Authority, Some("DE")) };
+        let ana_p = named("ana", Role::Assessor, "psa");
+        let ben_p = named("ben", Role::Assessor, "psa");
+        let host_viewer = named("hv", Role::Viewer, "stadium-op");
+        let other_assessor = named("cy", Role::Assessor, "psa");
+        let admin = named("root", Role::Admin, "eu");
+        let readers: Vec<bool> = [&ana_p, &ben_p, &host_viewer, &other_assessor, &admin].iter().map(|p| p.can_read_assessment(&parties)).collect();
+        assert_eq!(readers, [true, true, true, false, true]);
+        assert_eq!(ana_p.may_act_on_assessment(Action::Score, &parties), Ok(()));
+        assert_eq!(ana_p.may_act_on_assessment(Action::Approve, &parties), Err("ana wrote these findings; a second person must review them".into()));
+        assert_eq!(ben_p.may_act_on_assessment(Action::Approve, &parties), Ok(()));
+        assert_eq!(host_viewer.may_act_on_assessment(Action::Answer, &parties), Err("only the assessing team may answer this assessment".into()));
+        assert_eq!(admin.may_act_on_assessment(Action::Issue, &parties), Ok(()));
+        assert!(!host_viewer.can_request_assessments());
+        assert!(named("op", Role::Operator, "stadium-op").can_request_assessments());
     }
 
     proptest! {

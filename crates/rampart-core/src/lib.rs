@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod access;
+pub mod assessment;
 pub mod asset;
 pub mod community;
 pub mod country;
@@ -20,7 +21,7 @@ pub mod org;
 pub mod taxonomy;
 pub mod tlp;
 
-pub use access::{Principal, Role, Scope};
+pub use access::{AssessmentParties, Principal, Role, Scope};
 pub use asset::{Asset, Kind};
 pub use country::CountryCode;
 pub use dependency::{Dependency, Network, NetworkLink};

@@ -46,6 +46,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A service the request needs is missing or failed (e.g. Chromium for PDF reports).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -95,6 +98,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::PayloadTooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", d, vec![]),
             ApiError::UnsupportedMediaType(d) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", d, vec![]),
+            ApiError::Unavailable(d) => {
+                tracing::warn!(detail = %d, "service unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", d, vec![])
+            }
             ApiError::Internal(d) => {
                 tracing::error!(error = %d, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "an internal error occurred; it has been logged".into(), vec![])

@@ -9,6 +9,7 @@
 //! [`error::ApiError`] only.
 
 pub mod analysis;
+pub mod assessments;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -25,6 +26,7 @@ mod metrics;
 pub mod network;
 pub mod precursor_reports;
 mod openapi;
+pub mod report;
 pub mod threat;
 pub mod transfer;
 mod web;
@@ -161,6 +163,28 @@ pub fn router(state: AppState) -> Router {
         .route("/drone/check", post(drone::check).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
         .route("/hvm", post(hvm::analyse))
         .route("/audit", get(audit::list))
+        .route("/assessments", get(assessments::list).post(assessments::create))
+        .route("/assessments/methodologies", get(assessments::methodologies))
+        .route("/assessments/{id}", get(assessments::get))
+        .route("/assessments/{id}/methodology", get(assessments::methodology))
+        .route("/assessments/{id}/plan", axum::routing::put(assessments::plan))
+        .route("/assessments/{id}/answers", axum::routing::patch(assessments::answers))
+        .route(
+            "/assessments/{id}/attachments",
+            post(assessments::attach).layer(DefaultBodyLimit::max(assessments::ATTACHMENT_MAX_BYTES + 1)),
+        )
+        .route("/assessments/{id}/attachments/{attachment}", get(assessments::attachment))
+        .route("/assessments/{id}/score", post(assessments::score))
+        .route("/assessments/{id}/suggestions", get(assessments::suggestions))
+        .route("/assessments/{id}/findings", axum::routing::put(assessments::findings))
+        .route("/assessments/{id}/submit", post(assessments::submit))
+        .route("/assessments/{id}/approve", post(assessments::approve))
+        .route("/assessments/{id}/send-back", post(assessments::send_back))
+        .route("/assessments/{id}/issue", post(assessments::issue))
+        .route("/assessments/{id}/trail", get(assessments::trail))
+        .route("/assessments/{id}/changes", get(assessments::changes))
+        .route("/assessments/{id}/report.html", get(assessments::report_html))
+        .route("/assessments/{id}/report.pdf", get(assessments::report_pdf))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 

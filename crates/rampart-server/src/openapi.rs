@@ -1,14 +1,14 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{analysis, assets, audit, auth, communities, directory, drone, hvm, incidents, meta, network, precursor_reports, threat, transfer};
+use crate::{analysis, assessments, assets, audit, auth, communities, directory, drone, hvm, incidents, meta, network, precursor_reports, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Rampart API", description = "The registry of critical infrastructure and public spaces: assets, dependencies, network links, organisations and users; analysis runs of the engine's studies; threat tools (blast stand-off, crowd egress, explosives precursors, drone zones in ED-269 and ED-318, and incursion checks); the tamper-evident audit trail. Errors are RFC 9457 problem documents."),
+    info(title = "Rampart API", description = "The registry of critical infrastructure and public spaces: assets, dependencies, network links, organisations and users; analysis runs of the engine's studies; threat tools (blast stand-off, crowd egress, explosives precursors, drone zones in ED-269 and ED-318, and incursion checks); vulnerability assessments from request to issued report; the sharing network (communities, incident notifications, explosives-precursor reports); the tamper-evident audit trail. Errors are RFC 9457 problem documents."),
     paths(
         auth::login, auth::logout, auth::me, auth::create_token, meta::meta,
         assets::list, assets::list_geojson, assets::map, assets::get, assets::create, assets::update, assets::delete, assets::history,
@@ -26,6 +26,10 @@ use utoipa::{Modify, OpenApi};
         drone::zones, drone::import, drone::check,
         hvm::analyse,
         audit::list,
+        assessments::list, assessments::methodologies, assessments::create, assessments::get, assessments::methodology, assessments::plan,
+        assessments::answers, assessments::attach, assessments::attachment, assessments::score, assessments::suggestions, assessments::findings,
+        assessments::submit, assessments::approve, assessments::send_back, assessments::issue, assessments::trail, assessments::changes,
+        assessments::report_html, assessments::report_pdf,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),

@@ -7,6 +7,7 @@
 //! in by the caller, so tests control the clock.
 
 mod accounts;
+mod assessments;
 mod assets;
 mod audit;
 mod bulk;
@@ -22,6 +23,7 @@ pub mod test_support;
 
 pub use accounts::{NewUser, UserRecord};
 pub use audit::{entry_hash, AuditAction, AuditBreak, AuditEntry, AuditReport, NewAuditEntry, GENESIS_HASH};
+pub use assessments::{AssessmentReader, AssessmentRecord, AttachmentRecord, NewAssessment, NewAttachment, TrailEntry, TrailNote};
 pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset};
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;

@@ -47,6 +47,12 @@ pub async fn fresh(backend: Backend) -> TestDb {
 }
 
 impl Store {
+    /// Tries to rewrite an assessment's trail, which the schema must refuse.
+    pub async fn tamper_with_trail_for_tests(&self, assessment_id: &str) -> crate::Result<u64> {
+        Ok(crate::on_pool!(self, p => sqlx::query("UPDATE assessment_trail SET detail = 'rewritten' WHERE assessment_id = $1")
+            .bind(assessment_id).execute(p).await?.rows_affected()))
+    }
+
     async fn create_database(&self, name: &str) -> crate::Result<()> {
         if let crate::Pool::Postgres(p) = &self.pool {
             // `name` is generated above from hex digits only.

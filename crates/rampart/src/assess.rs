@@ -18,6 +18,9 @@ pub enum AssessCommand {
     },
     /// Score a completed survey from files: risk per scenario before and after measures.
     Score(ScoreArgs),
+    /// Assessments in the database (create, plan, answer, run-score, findings, review, issue, report).
+    #[command(flatten)]
+    Db(crate::assess_db::AssessDbCommand),
 }
 
 #[derive(Subcommand)]
@@ -56,10 +59,10 @@ pub struct ScoreArgs {
 
 /// Runs an assess command; `store` is opened only by commands that need the database.
 pub async fn run(command: AssessCommand, store: impl Future<Output = Result<Store>>) -> Result<()> {
-    drop(store);
     match command {
         AssessCommand::Methodology { command } => methodology(command),
         AssessCommand::Score(args) => score(&args),
+        AssessCommand::Db(command) => crate::assess_db::run(store.await?, command).await,
     }
 }
 

@@ -62,6 +62,49 @@ const DEMO_USERS: [(&str, Role, &str); 5] = [
     ("operator.de", Role::Operator, ""),
 ];
 
+/// The demo stadium's host organisation.
+pub const DEMO_STADIUM_HOST: &str = "de-demo-stadium";
+pub const DEMO_STADIUM_ID: &str = "DE-DEMO-STADIUM-1";
+
+/// Accounts for running an assessment of the demo stadium: its operator requests, an EU
+/// protective security advisor leads, `assessor.fr` reviews.
+const STADIUM_USERS: [(&str, Role, &str); 2] = [("stadium.operator", Role::Operator, DEMO_STADIUM_HOST), ("assessor.eu", Role::Assessor, rampart_gen::EU_BODY)];
+
+/// An ellipse of `n` points around (lon, lat) with half-axes in metres, closed.
+fn ellipse(lon: f64, lat: f64, east_m: f64, north_m: f64, n: usize) -> Vec<[f64; 2]> {
+    let mut ring: Vec<[f64; 2]> = (0..n)
+        .map(|i| {
+            let a = i as f64 / n as f64 * std::f64::consts::TAU;
+            let round = |x: f64| (x * 1e6).round() / 1e6;
+            [round(lon + east_m * a.cos() / (111_320.0 * lat.to_radians().cos())), round(lat + north_m * a.sin() / 111_320.0)]
+        })
+        .collect();
+    ring.push(ring[0]);
+    ring
+}
+
+/// The demo stadium: a 60,000-seat football ground (invented, at a real place), with the
+/// security perimeter of match days as its `perimeter` attribute; and its operator.
+pub fn demo_stadium() -> Result<(rampart_core::Organisation, rampart_core::Asset)> {
+    let (lon, lat) = (7.4519, 51.4926);
+    let org = serde_json::json!({"id": DEMO_STADIUM_HOST, "name": "Demo Stadium Operations GmbH", "kind": "operator", "country": "DE"});
+    let asset = serde_json::json!({"id": DEMO_STADIUM_ID, "name": "Demo stadium", "kind": "public_space", "category": "stadium", "country": "DE",
+        "operator_id": DEMO_STADIUM_HOST, "peak_occupancy": 81_000, "people_served": 60_000,
+        "geometry": {"type": "Polygon", "coordinates": [ellipse(lon, lat, 125.0, 100.0, 24)]},
+        "attributes": {"perimeter": {"type": "Polygon", "coordinates": [ellipse(lon, lat, 230.0, 195.0, 24)]}}});
+    let org = rampart_core::Organisation::from_json(org.as_object().ok_or_else(|| anyhow!("organisation"))?).map_err(|e| anyhow!("demo stadium operator: {e}"))?;
+    let asset = rampart_core::Asset::from_json(asset.as_object().ok_or_else(|| anyhow!("asset"))?).map_err(|e| anyhow!("demo stadium: {e}"))?;
+    Ok((org, asset))
+}
+
+/// Adds the demo stadium and its operator to the registry.
+pub async fn seed_stadium(store: &Store) -> Result<()> {
+    let (org, asset) = demo_stadium()?;
+    store.put_organisation(&org).await?;
+    store.create_asset(&asset, "demo", SystemClock.now_ms()).await?;
+    Ok(())
+}
+
 /// Seeds the demo registry and users unless the database already has assets, and
 /// prints how to log in.
 pub async fn seed_if_empty(store: &Store, config: &Config, assets: u64, seed: u64) -> Result<()> {
@@ -83,8 +126,9 @@ pub async fn seed_if_empty(store: &Store, config: &Config, assets: u64, seed: u6
             .find(|a| a.asset.subsector == Some(rampart_core::Subsector::Electricity))
             .and_then(|a| a.asset.operator_id.clone())
             .ok_or_else(|| anyhow!("the demo registry has no German electricity operator"))?;
+        seed_stadium(store).await?;
         let mut lines = vec!["# Rampart demo accounts (created with the demo database)".to_string()];
-        for (name, role, org) in DEMO_USERS {
+        for (name, role, org) in DEMO_USERS.into_iter().chain(STADIUM_USERS) {
             let org = if org.is_empty() { operator_org.clone() } else { OrgId::parse(org).map_err(|e| anyhow!("{e}"))? };
             let pw = generated_password();
             let hash = rampart_server::auth::hash_password(pw.clone()).await.map_err(|e| anyhow!("{e}"))?;

@@ -4,6 +4,7 @@ mod alert;
 mod analyze;
 mod assess;
 mod audit;
+mod assess_db;
 mod analyze_models;
 mod bench;
 mod community;
@@ -255,6 +256,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2557)]
         seed: u64,
     },
+    /// One assessment report of the demo stadium: HTML, then PDF through headless Chromium (target ≤ 2 s).
+    Report {
+        /// Reports printed (the median is the figure).
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// City-sized bounding-box queries against the configured database (fill it first with `rampart generate`).
     Query {
         /// Queries per kind.
@@ -405,6 +412,7 @@ async fn main() -> Result<()> {
             }
             BenchCommand::Precursor { formulations, seed } => bench::precursor(formulations, seed),
             BenchCommand::Drone { zones, reports, seed } => bench::drone(zones, reports, seed),
+            BenchCommand::Report { rounds } => assess_db::bench_report(rounds).await,
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
             BenchCommand::Hvm { osm, grid, rounds } => bench::hvm(&osm, grid, rounds),
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),

@@ -545,6 +545,75 @@ fn alerts_validate_and_convert_between_cap_and_json() {
     );
 }
 
+/// An assessment of the demo stadium from request to issued report, through the command
+/// line only, with the same rules as the API: bad answers change nothing, the author may
+/// not approve, a reader of another organisation is told it does not exist.
+#[test]
+fn an_assessment_from_request_to_issued_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("db");
+    let site = dir.path().join("site.geojson");
+    std::fs::write(
+        &site,
+        r#"{"type": "FeatureCollection",
+            "organisations": [{"id": "de-demo-stadium", "name": "Demo Stadium Operations GmbH", "kind": "operator", "country": "DE"},
+                              {"id": "eu-psa", "name": "EU protective security advisors", "kind": "eu_body"}],
+            "features": [{"type": "Feature", "id": "DE-DEMO-STADIUM-1",
+              "geometry": {"type": "Polygon", "coordinates": [[[7.4501, 51.4917], [7.4537, 51.4917], [7.4537, 51.4935], [7.4501, 51.4935], [7.4501, 51.4917]]]},
+              "properties": {"name": "Demo stadium", "kind": "public_space", "category": "stadium", "country": "DE", "operator_id": "de-demo-stadium"}}]}"#,
+    )
+    .expect("write");
+    ok(&rampart(&data, &["import", site.to_str().expect("path")]));
+    for (user, role, org) in [("stadium.operator", "operator", "de-demo-stadium"), ("assessor.eu", "assessor", "eu-psa"), ("assessor.two", "assessor", "eu-psa"), ("other.op", "operator", "eu-psa")] {
+        ok(&rampart(&data, &["user", "add", user, "--role", role, "--org", org]));
+    }
+    let created = ok(&rampart(&data, &["assess", "create", "--site", "DE-DEMO-STADIUM-1", "--lead", "assessor.eu", "--title", "Stadium 2026", "--as", "stadium.operator"]));
+    let id = created.split_whitespace().next().expect("id").to_string();
+    assert!(created.ends_with("Stadium 2026 — requested (version 1)\n"), "{created}");
+    let as_ = |who: &'static str, args: &[&str]| {
+        let mut all: Vec<String> = vec!["assess".into()];
+        all.extend(args.iter().map(|a| a.replace("{id}", &id)));
+        all.extend(["--as".to_string(), who.to_string()]);
+        rampart(&data, &all.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    ok(&as_("assessor.eu", &["plan", "{id}", "--kind", "facility", "--from", "2026-05-20", "--to", "2026-05-21", "--member", "assessor.eu=drones", "--member", "assessor.two=crisis_management"]));
+
+    // A bad answer file changes nothing and names the file and question.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"site.peak-occupancy": 9, "site.nope": 1}"#).expect("write");
+    let refused = as_("assessor.eu", &["answer", "{id}", "--file", bad.to_str().expect("path")]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("bad.json: answers.site.nope: no question \"site.nope\" in eu-public-spaces 1.0.0\nanswers.site.peak-occupancy: 9 is outside its scale"), "{stderr}");
+    let shown = ok(&as_("assessor.eu", &["show", "{id}", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&shown).expect("json");
+    assert_eq!((v["state"].as_str(), v["version"].as_i64(), v["answers"].as_object().map(|a| a.len())), (Some("planning"), Some(2), Some(0)));
+
+    let survey = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/demo-stadium-survey.toml");
+    assert_eq!(ok(&as_("assessor.eu", &["answer", "{id}", "--file", survey])).lines().next(), Some("100 answers saved (100 in all)"));
+    let scored = ok(&as_("assessor.eu", &["run-score", "{id}"]));
+    assert!(scored.contains("Vehicle ramming                  287.04 High"), "{scored}");
+    let findings = ok(&as_("assessor.eu", &["findings", "{id}", "--suggested", "--top", "5", "--summary", "Crowds outside the perimeter."]));
+    assert!(findings.starts_with("5 recommendations\n"), "{findings}");
+    ok(&as_("assessor.eu", &["submit", "{id}"]));
+    let own = as_("assessor.eu", &["approve", "{id}"]);
+    assert_eq!(String::from_utf8_lossy(&own.stderr).lines().next(), Some("Error: assessor.eu wrote these findings; a second person must review them"));
+    ok(&as_("assessor.two", &["approve", "{id}", "--comment", "Agreed."]));
+    assert!(ok(&as_("assessor.eu", &["issue", "{id}"])).contains("— issued (version 8)"));
+
+    let html = dir.path().join("report.html");
+    let pdf = dir.path().join("report.pdf");
+    ok(&as_("stadium.operator", &["report", "{id}", "--html", html.to_str().expect("path"), "--pdf", pdf.to_str().expect("path")]));
+    let text = std::fs::read_to_string(&html).expect("html");
+    assert!(text.contains("TLP:AMBER+STRICT") && text.contains("Crowds outside the perimeter."));
+    assert_eq!(std::fs::read(&pdf).expect("pdf").get(..5), Some(&b"%PDF-"[..]));
+    let list = ok(&as_("stadium.operator", &["list"]));
+    assert!(list.contains(&format!("{id}   issued     DE-DEMO-STADIUM-1    de-demo-stadium    Stadium 2026")), "{list}");
+    let other = as_("other.op", &["show", "{id}"]);
+    assert_eq!(String::from_utf8_lossy(&other.stderr).lines().next(), Some(format!("Error: assessment {id} not found").as_str()));
+    assert_eq!(ok(&as_("other.op", &["list"])).lines().count(), 1, "only the header");
+}
+
 fn assess_file(name: &str) -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../rampart-assess/").to_string() + name
 }

@@ -271,6 +271,59 @@ async fn matrix(backend: Backend) {
     let sent = c[4].get("/api/v1/precursors/reports/sent").await;
     let id = sent.body["items"][0]["id"].as_str().expect("report id").to_string();
     check(&c, Method::GET, &format!("/api/v1/precursors/reports/sent/{id}"), none, [200, 200, 200, 200, 200, 404, 404, 401]).await;
+    // Assessments: confidential to the host (the grid operator), the team (assessor.de) and
+    // administrators; to everybody else every endpoint answers "not found". The host reads
+    // but only the team (and administrators) change; the author of the findings may not approve them.
+    let r = c[4].send(Method::POST, "/api/v1/assessments", Some(json!({"asset_id": "DE-SUB-1", "lead_assessor": "assessor.de"}))).await;
+    assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
+    let asm = r.body["id"].as_str().expect("id").to_string();
+    let a = |sub: &str| format!("/api/v1/assessments/{asm}{sub}");
+    const READERS: [u16; 8] = [200, 404, 200, 404, 200, 404, 404, 401];
+    const TEAM: [u16; 8] = [200, 404, 200, 404, 403, 404, 404, 401];
+    check(&c, Method::GET, "/api/v1/assessments", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    check(&c, Method::GET, "/api/v1/assessments/methodologies", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    count(&c, "/api/v1/assessments", "items", [1, 0, 1, 0, 1, 0, 0]).await;
+    count(&c, "/api/v1/assessments?asset=DE-SUB-1", "items", [1, 0, 1, 0, 1, 0, 0]).await;
+    check(&c, Method::GET, "/api/v1/assessments/asm-0123456789abcdef", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+    let plan = crate::assessments::plan_body(&["assessor.de"]);
+    check(&c, Method::PUT, &a("/plan"), |_: &str| Some(plan.clone()), TEAM).await;
+    let m = c[0].get(&a("/methodology")).await.body;
+    let answers = crate::assessments::complete_answers(&m, &[]);
+    let mut got = [0u16; 8];
+    for (i, cl) in c.iter().enumerate() {
+        let version = c[0].get(&a("")).await.body["version"].clone();
+        got[i] = cl.send(Method::PATCH, &a("/answers"), Some(json!({"version": version, "answers": answers}))).await.status.as_u16();
+    }
+    assert_eq!(got, TEAM, "PATCH answers: statuses for {W:?}");
+    check(&c, Method::POST, &a("/score"), none, TEAM).await;
+    for sub in ["", "/methodology", "/trail", "/changes", "/suggestions", "/report.html", "/report.pdf"] {
+        check(&c, Method::GET, &a(sub), none, READERS).await;
+    }
+    let mut got = [0u16; 8];
+    for (i, cl) in c.iter().enumerate() {
+        got[i] = cl.send_bytes(Method::POST, &a("/attachments?filename=note.txt"), b"Gate 3 is open.".to_vec()).await.status.as_u16();
+    }
+    assert_eq!(got, [201, 404, 201, 404, 403, 404, 404, 401], "POST attachments: statuses for {W:?}");
+    let first = c[0].get(&a("")).await.body["attachments"][0]["id"].as_i64().expect("an attachment");
+    check(&c, Method::GET, &a(&format!("/attachments/{first}")), none, READERS).await;
+    check(&c, Method::GET, &a("/attachments/999999"), none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+    let findings = json!({"summary": "s", "findings": [], "recommendations": [{"title": "Training", "priority": "short", "cost_band": "low"}]});
+    check(&c, Method::PUT, &a("/findings"), |_: &str| Some(findings.clone()), TEAM).await;
+    // The administrator submits first, so the assessor finds it already in review.
+    check(&c, Method::POST, &a("/submit"), none, [200, 404, 409, 404, 403, 404, 404, 401]).await;
+    // assessor.de wrote the findings last: they may not approve or send them back.
+    check(&c, Method::POST, &a("/approve"), none, [200, 404, 403, 404, 403, 404, 404, 401]).await;
+    check(&c, Method::POST, &a("/send-back"), |_: &str| Some(json!({"comment": "again"})), [409, 404, 403, 404, 403, 404, 404, 401]).await;
+    check(&c, Method::POST, &a("/issue"), none, [200, 404, 409, 404, 403, 404, 404, 401]).await;
+    for sub in ["", "/trail", "/report.html"] {
+        check(&c, Method::GET, &a(sub), none, READERS).await;
+    }
+    // Requests: host authorities and operators for a site they may read; the French analyst may not name a German site.
+    let request = |_: &str| Some(json!({"asset_id": "DE-SUB-1", "lead_assessor": "assessor.de"}));
+    check(&c, Method::POST, "/api/v1/assessments", request, [201, 201, 403, 403, 201, 422, 403, 401]).await;
+    // Each request is hosted by the requester's organisation: the EU body's (admin, seen by viewer.eu),
+    // the German authority's (analyst.de, seen by its viewer and assessor) and the grid operator's.
+    count(&c, "/api/v1/assessments", "items", [4, 1, 4, 1, 2, 0, 1]).await;
 
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;

@@ -156,6 +156,28 @@ impl Client {
         Reply { status, content_type, body }
     }
 
+    /// Sends raw bytes (a file upload) instead of JSON.
+    pub async fn send_bytes(&self, method: Method, path: &str, bytes: Vec<u8>) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).header("content-type", "application/octet-stream").body(bytes);
+        if let Some(t) = &self.csrf {
+            req = req.header("X-CSRF-Token", t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, content_type, body }
+    }
+
+    /// The raw bytes of a response.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let res = self.http.get(format!("{}{path}", self.base)).send().await.expect("request");
+        let status = res.status();
+        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (status, content_type, res.bytes().await.expect("body").to_vec())
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, None).await
     }

@@ -3,6 +3,7 @@
 mod access;
 mod analysis;
 mod audit;
+mod assessments;
 mod auth;
 mod drone;
 mod helpers;
