@@ -6,12 +6,14 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
+use crate::audit::record;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use rampart_core::fields::Object;
 use rampart_core::{Community, CommunityId, OrgId, Role, SharingProfile};
+use rampart_store::AuditAction;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -82,6 +84,8 @@ pub async fn put(State(state): State<AppState>, auth: Auth, Path(id): Path<Strin
     let c = Community::from_json(&body)?;
     let existed = state.store.get_community(&c.id).await?.is_some();
     state.store.put_community(&c).await?;
+    let action = if existed { AuditAction::Change } else { AuditAction::Create };
+    record(&state, auth.0.username.as_str(), action, "community", c.id.as_str(), json!({"members": c.members})).await?;
     let stored = state.store.get_community(&c.id).await?.ok_or_else(|| not_found(&id))?;
     Ok((if existed { StatusCode::OK } else { StatusCode::CREATED }, Json(CommunityOut::from(&stored))))
 }
@@ -93,6 +97,7 @@ pub async fn delete(State(state): State<AppState>, auth: Auth, Path(id): Path<St
     auth.require_admin()?;
     let cid = CommunityId::parse(&id).map_err(|_| not_found(&id))?;
     state.store.delete_community(&cid).await?;
+    record(&state, auth.0.username.as_str(), AuditAction::Delete, "community", cid.as_str(), json!({})).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,5 +138,6 @@ pub async fn put_profile(State(state): State<AppState>, auth: Auth, Path(id): Pa
     let profile = SharingProfile::from_json(&body)?;
     let org = existing_org(&state, &id).await?;
     state.store.set_sharing_profile(&org, &profile).await?;
+    record(&state, auth.0.username.as_str(), AuditAction::Change, "sharing_profile", org.as_str(), profile.to_json()).await?;
     Ok(Json(profile_out(&state, &org).await?))
 }

@@ -215,6 +215,7 @@ pub async fn create(State(state): State<AppState>, Auth(p): Auth, JsonBody(mut b
     responses((status = 200, description = "the incident"), (status = 404, body = crate::error::Problem)))]
 pub async fn get(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let (i, u) = read(&state.store, &p, &id).await?;
+    crate::audit::record(&state, p.username.as_str(), rampart_store::AuditAction::Read, "incident", &id, json!({})).await?;
     Ok(Json(to_json(&i, Some(&u), state.clock.now_ms())))
 }
 

@@ -102,5 +102,7 @@ pub async fn list(State(state): State<AppState>, Auth(p): Auth) -> ApiResult<Jso
 #[utoipa::path(get, path = "/api/v1/precursors/reports/sent/{id}", tag = "threat", params(("id" = String, Path)),
     responses((status = 200, description = "The report", body = Object), (status = 404, body = crate::error::Problem)))]
 pub async fn get(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(to_json(&read(&state.store, &p, &id).await?)))
+    let r = read(&state.store, &p, &id).await?;
+    crate::audit::record(&state, p.username.as_str(), rampart_store::AuditAction::Read, "precursor_report", &id, json!({})).await?;
+    Ok(Json(to_json(&r)))
 }

@@ -1,8 +1,10 @@
 //! Incident notifications (Directive (EU) 2022/2557 Art. 15): the entity's account, the
 //! organisations it was routed to, and the record of what was said when. A notification
 //! and its recipients are written in one transaction; every later entry checks the
-//! version the caller read, so two people cannot overwrite each other unseen.
+//! version the caller read, so two people cannot overwrite each other unseen. Each write
+//! appends its audit entry in the same transaction (`share` when recipients are told).
 
+use crate::audit::{append, AuditAction, NewAuditEntry};
 use crate::{on_pool, on_tx, Result, Store, StoreError};
 use rampart_core::incident::{IncidentReport, Recipient, RouteReason, Routing, UpdateKind};
 use rampart_core::{CountryCode, Invalid, OrgId};
@@ -69,6 +71,9 @@ impl Store {
             insert_recipients(&mut tx, id, routing).await?;
             insert_update(&mut tx, id, 1, now, by, UpdateKind::Initial, "", None).await?;
         }
+        let detail = serde_json::json!({"entity": entity, "tlp": report.tlp, "recipients": routing.map(|r| &r.recipients)});
+        let action = if routing.is_some() { AuditAction::Share } else { AuditAction::Create };
+        append(&mut tx, &NewAuditEntry { at: now, actor: by, action, object_kind: "incident", object_id: id, detail }).await?;
         tx.commit().await
     }
 
@@ -85,6 +90,8 @@ impl Store {
         insert_recipients(&mut tx, id, routing).await?;
         let seq = next_seq(&mut tx, id).await?;
         insert_update(&mut tx, id, seq, now, by, UpdateKind::Initial, "", None).await?;
+        let detail = serde_json::json!({"recipients": routing.recipients});
+        append(&mut tx, &NewAuditEntry { at: now, actor: by, action: AuditAction::Share, object_kind: "incident", object_id: id, detail }).await?;
         tx.commit().await
     }
 
@@ -109,6 +116,8 @@ impl Store {
         }
         let seq = next_seq(&mut tx, id).await?;
         insert_update(&mut tx, id, seq, now, by, kind, note, text.as_deref()).await?;
+        let detail = serde_json::json!({"entry": kind.key(), "seq": seq});
+        append(&mut tx, &NewAuditEntry { at: now, actor: by, action: AuditAction::Change, object_kind: "incident", object_id: id, detail }).await?;
         tx.commit().await
     }
 

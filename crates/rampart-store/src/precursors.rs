@@ -1,7 +1,8 @@
 //! Explosives-precursor reports (Regulation (EU) 2019/1148 Art. 9) as sent to a
 //! national contact point. The report itself is JSON the store does not look inside.
 
-use crate::{on_pool, Result, Store, StoreError};
+use crate::audit::{append, AuditAction, NewAuditEntry};
+use crate::{on_pool, on_tx, Result, Store, StoreError};
 use rampart_core::{Invalid, OrgId};
 
 /// A report as stored.
@@ -39,11 +40,16 @@ fn record(r: Row) -> Result<PrecursorReportRecord> {
 }
 
 impl Store {
+    /// Keeps a sent report, with its audit entry (`share`) in the same transaction.
     pub async fn submit_precursor_report(&self, r: &PrecursorReportRecord) -> Result<()> {
-        on_pool!(self, p => sqlx::query(&format!("INSERT INTO precursor_reports ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, t => sqlx::query(&format!("INSERT INTO precursor_reports ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
             .bind(&r.id).bind(&r.country).bind(&r.kind).bind(&r.report).bind(&r.prepared_by).bind(r.organisation_id.as_str())
-            .bind(r.recipient_id.as_str()).bind(r.detected_at).bind(r.due_at).bind(r.submitted_at).execute(p).await?.rows_affected());
-        Ok(())
+            .bind(r.recipient_id.as_str()).bind(r.detected_at).bind(r.due_at).bind(r.submitted_at).execute(t).await?.rows_affected());
+        let detail = serde_json::json!({"kind": r.kind, "country": r.country, "from": r.organisation_id, "to": r.recipient_id});
+        let entry = NewAuditEntry { at: r.submitted_at, actor: &r.prepared_by, action: AuditAction::Share, object_kind: "precursor_report", object_id: &r.id, detail };
+        append(&mut tx, &entry).await?;
+        tx.commit().await
     }
 
     pub async fn get_precursor_report(&self, id: &str) -> Result<Option<PrecursorReportRecord>> {

@@ -4,7 +4,8 @@
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use rampart_core::{Community, CommunityId, OrgId, SharingProfile, Username};
-use rampart_store::Store;
+use crate::audit;
+use rampart_store::{AuditAction, Store};
 
 #[derive(Subcommand)]
 pub enum CommunityCommand {
@@ -34,6 +35,7 @@ pub async fn community(store: &Store, command: CommunityCommand) -> Result<()> {
             let obj = serde_json::json!({"id": id, "name": name, "description": description, "members": members});
             let c = Community::from_json(obj.as_object().ok_or_else(|| anyhow!("community"))?).map_err(|e| anyhow!("{e}"))?;
             store.put_community(&c).await?;
+            audit::record(store, AuditAction::Change, "community", c.id.as_str(), serde_json::json!({"members": c.members})).await?;
             println!("community {} saved with {} members", c.id, c.members.len());
         }
         CommunityCommand::List { member } => {
@@ -47,6 +49,7 @@ pub async fn community(store: &Store, command: CommunityCommand) -> Result<()> {
         CommunityCommand::Remove { id } => {
             let id = CommunityId::parse(&id).map_err(|e| anyhow!("{e}"))?;
             store.delete_community(&id).await?;
+            audit::record(store, AuditAction::Delete, "community", id.as_str(), serde_json::json!({})).await?;
             println!("community {id} deleted");
         }
     }
@@ -84,6 +87,7 @@ pub async fn sharing(
     }
     if changing {
         store.set_sharing_profile(&org, &p).await?;
+        audit::record(store, AuditAction::Change, "sharing_profile", org.as_str(), p.to_json()).await?;
     }
     let clients: Vec<String> = store.clients_of(&org).await?.iter().map(ToString::to_string).collect();
     let or_none = |v: Option<String>| v.unwrap_or_else(|| "—".into());

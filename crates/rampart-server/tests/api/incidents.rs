@@ -84,6 +84,23 @@ async fn an_incident_from_awareness_to_closing() {
     let r = analyst_fr.get(&format!("/api/v1/incidents/{id}")).await;
     let kinds: Vec<&str> = r.body["updates"].as_array().expect("updates").iter().filter_map(|u| u["kind"].as_str()).collect();
     assert_eq!(kinds, ["initial", "detailed", "close"]);
+    // The audit trail has who drafted, notified, changed and read it.
+    let trail = admin.get("/api/v1/audit?limit=1000").await.body;
+    let about: Vec<(String, String)> = trail["items"]
+        .as_array()
+        .expect("audit items")
+        .iter()
+        .filter(|e| e["object_id"] == json!(id))
+        .map(|e| (e["actor"].as_str().unwrap_or("").to_string(), e["action"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("operator.de", "create"), ("operator.de", "share"), ("analyst.de", "read"), ("analyst.fr", "read"),
+        ("operator.de", "change"), ("operator.de", "change"), ("analyst.fr", "read"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(about, expected);
 
     // Six member states affected: the Commission flag is raised at once.
     let six = json!({"title": "Interconnector trip", "description": "x", "aware_at": "2026-02-02T20:00:00Z",
