@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod access;
+pub mod alert;
 pub mod asset;
 pub mod community;
 pub mod country;
@@ -20,6 +21,7 @@ pub mod taxonomy;
 pub mod tlp;
 
 pub use access::{Principal, Role, Scope};
+pub use alert::{AlertAccess, AlertState, RecipientReason};
 pub use asset::{Asset, Kind};
 pub use country::CountryCode;
 pub use dependency::{Dependency, Network, NetworkLink};

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{analysis, assets, auth, communities, directory, drone, hvm, meta, network, threat, transfer};
+use crate::{alerts, analysis, assets, auth, communities, directory, drone, hvm, meta, network, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -23,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         threat::blast, threat::egress, threat::screen, threat::catalogue_get, threat::report,
         drone::zones, drone::import, drone::check,
         hvm::analyse,
+        alerts::list, alerts::get, alerts::create, alerts::import, alerts::update_draft, alerts::delete, alerts::submit, alerts::approve,
+        alerts::reject, alerts::publish, alerts::update, alerts::cancel, alerts::ack, alerts::acks, alerts::label, alerts::matches, alerts::events,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),

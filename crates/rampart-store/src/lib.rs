@@ -7,6 +7,7 @@
 //! in by the caller, so tests control the clock.
 
 mod accounts;
+mod alerts;
 mod assets;
 mod bulk;
 mod error;
@@ -18,6 +19,7 @@ mod sharing;
 pub mod test_support;
 
 pub use accounts::{NewUser, UserRecord};
+pub use alerts::{AlertAck, AlertDoc, AlertRecipient, Event, NewAlert, Publication, StoredAlert};
 pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset};
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
