@@ -320,7 +320,7 @@ async fn envelope(state: &AppState, p: &Principal, body: &Object, default_tlp: O
 
 /// The CAP alert of a compose request (`cap`: the JSON model, or `cap_xml`), with the
 /// identifier, sender and sent time filled in where left empty.
-fn compose_cap(body: &Object, p: &Principal, now: i64, msg_type: Option<MsgType>, tlp: Tlp) -> ApiResult<Alert> {
+fn compose_cap(body: &Object, p: &Principal, now: i64, msg_type: Option<MsgType>, tlp: Tlp, keep: Option<&AlertDoc>) -> ApiResult<Alert> {
     let alert = if let Some(xml) = body.get("cap_xml").and_then(Value::as_str) {
         cap::read(xml, None).map_err(|e| ApiError::Invalid(cap_errors(&e, "cap_xml")))?
     } else {
@@ -330,11 +330,13 @@ fn compose_cap(body: &Object, p: &Principal, now: i64, msg_type: Option<MsgType>
             None => return Err(ApiError::Invalid(Invalid::one("cap", "is required (or cap_xml)"))),
         };
         let empty = |m: &Object, k: &str| m.get(k).and_then(Value::as_str).is_none_or(str::is_empty);
+        // An edited draft keeps its identity unless the request gives another.
         if empty(&m, "identifier") {
-            m.insert("identifier".into(), json!(format!("{}-{}", p.organisation, new_id())));
+            let id = keep.map_or_else(|| format!("{}-{}", p.organisation, new_id()), |d| d.identifier.clone());
+            m.insert("identifier".into(), json!(id));
         }
         if empty(&m, "sender") {
-            m.insert("sender".into(), json!(p.organisation.to_string()));
+            m.insert("sender".into(), json!(keep.map_or_else(|| p.organisation.to_string(), |d| d.sender.clone())));
         }
         if empty(&m, "sent") {
             m.insert("sent".into(), json!(cap_time(now)));
@@ -457,7 +459,7 @@ pub async fn get(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<St
 pub async fn create(State(state): State<AppState>, Auth(p): Auth, JsonBody(body): JsonBody<Object>) -> ApiResult<(StatusCode, Json<AlertOut>)> {
     require_issuer(&p)?;
     let env = envelope(&state, &p, &body, None).await?;
-    let alert = compose_cap(&body, &p, state.clock.now_ms(), None, env.tlp)?;
+    let alert = compose_cap(&body, &p, state.clock.now_ms(), None, env.tlp, None)?;
     if alert.msg_type == MsgType::Ack {
         return Err(ApiError::Invalid(Invalid::one("cap.msg_type", "acknowledge with POST /api/v1/alerts/{id}/ack")));
     }
@@ -484,7 +486,7 @@ pub async fn import(State(state): State<AppState>, Auth(p): Auth, Query(q): Quer
     }
     fields.insert("cap_xml".into(), json!(body));
     let env = envelope(&state, &p, &fields, Some(Tlp::Amber)).await?;
-    let alert = compose_cap(&fields, &p, state.clock.now_ms(), None, env.tlp)?;
+    let alert = compose_cap(&fields, &p, state.clock.now_ms(), None, env.tlp, None)?;
     if alert.msg_type == MsgType::Ack {
         return Err(ApiError::Invalid(Invalid::one("cap_xml.alert/msgType", "an Ack is recorded with POST /api/v1/alerts/{id}/ack")));
     }
@@ -500,7 +502,7 @@ pub async fn update_draft(State(state): State<AppState>, Auth(p): Auth, Path(id)
     let a = own(&state, &p, &id).await?;
     let version = body.get("version").and_then(Value::as_i64).ok_or_else(|| ApiError::Invalid(Invalid::one("version", "is required: the version you read")))?;
     let env = envelope(&state, &p, &body, Some(a.tlp)).await?;
-    let alert = compose_cap(&body, &p, state.clock.now_ms(), None, env.tlp)?;
+    let alert = compose_cap(&body, &p, state.clock.now_ms(), None, env.tlp, Some(&a.doc))?;
     resolve_references(&state, &p, &alert).await?;
     let stored = state.store.update_draft(&id, version, &doc_of(&alert), env.tlp, env.community.as_ref(), &env.named, state.clock.now_ms()).await?;
     Ok(Json(out(&state, &p, &stored, true).await?))
@@ -641,7 +643,7 @@ async fn follow_up(state: &AppState, p: &Principal, id: &str, body: &Object, msg
     }
     let now = state.clock.now_ms();
     let mut alert = if body.contains_key("cap") || body.contains_key("cap_xml") {
-        compose_cap(body, p, now, Some(msg_type), a.tlp)?
+        compose_cap(body, p, now, Some(msg_type), a.tlp, None)?
     } else {
         let mut x = stored_cap(&a)?;
         x.msg_type = msg_type;
