@@ -741,8 +741,9 @@ pub async fn acks(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<S
     Ok(Json(AckList { items }))
 }
 
-/// Changes an alert's label: anyone who may issue alerts and reads it may tighten it,
-/// only the originator may relax it.
+/// Changes an alert's label. Only the originating organisation's issuers change an
+/// alert (`check_relabel` with them as the only ones who may change it): everyone else,
+/// recipients included, is refused with the reason.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/label", tag = "alerts", params(("id" = String, Path)), request_body(content = Object, description = "tlp"),
     responses((status = 200, body = AlertOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn label(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>, JsonBody(body): JsonBody<Object>) -> ApiResult<Json<AlertOut>> {
@@ -754,7 +755,7 @@ pub async fn label(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<
     let relations = a.access().relations(&p);
     let originator_issuer = relations.is_originator() && p.can_issue_alerts();
     let relations = if originator_issuer { relations } else { rampart_core::Relations::of(&relations.iter().filter(|r| *r != rampart_core::Relation::Originator).collect::<Vec<_>>()) };
-    check_relabel(a.tlp, to, relations, p.can_issue_alerts()).map_err(|e| match e {
+    check_relabel(a.tlp, to, relations, originator_issuer).map_err(|e| match e {
         RelabelError::MayNotChange | RelabelError::RelaxByNonOriginator { .. } => ApiError::Forbidden(e.to_string()),
     })?;
     if to == Tlp::Red && a.named.is_empty() {

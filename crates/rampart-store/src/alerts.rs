@@ -148,7 +148,7 @@ impl Store {
     /// Writes a new draft with its named recipients and references. Unknown named
     /// users and a (sender, identifier) already used are refused; nothing is written.
     pub async fn create_alert(&self, a: &NewAlert, now: i64) -> Result<StoredAlert> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let written = on_tx!(&mut tx, t => sqlx::query(
             "INSERT INTO alerts (id, identifier, sender, sent, msg_type, organisation_id, author, state, tlp, community_id, headline, cap_xml, version, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $10, $11, 1, $12, $12)")
@@ -182,7 +182,7 @@ impl Store {
         named: &[Username],
         now: i64,
     ) -> Result<StoredAlert> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (state, current) = state_of(&mut tx, id).await?;
         if state != AlertState::Draft {
             return Err(StoreError::Conflict(format!("alert {id} is {state}; only a draft can be edited")));
@@ -207,7 +207,7 @@ impl Store {
     /// Moves an alert from one of `from` to `to`, recording the approver when given.
     /// A published alert's label may also change through [`Store::relabel_alert`].
     pub async fn transition_alert(&self, id: &str, from: &[AlertState], to: AlertState, approver: Option<&str>, now: i64) -> Result<StoredAlert> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (state, _) = state_of(&mut tx, id).await?;
         if !from.contains(&state) {
             let wanted: Vec<&str> = from.iter().map(|s| s.key()).collect();
@@ -225,7 +225,7 @@ impl Store {
     /// Publishes an approved alert: its state, sent time and document, its recipients,
     /// the alerts it follows and the event, in one transaction.
     pub async fn publish_alert(&self, id: &str, p: &Publication, now: i64) -> Result<StoredAlert> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         lock_events(&mut tx).await?;
         let (state, _) = state_of(&mut tx, id).await?;
         if state != AlertState::Approved {
@@ -245,7 +245,7 @@ impl Store {
 
     /// Changes the label (the caller checked the relabel rule) and tells the readers.
     pub async fn relabel_alert(&self, id: &str, tlp: Tlp, now: i64) -> Result<StoredAlert> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         lock_events(&mut tx).await?;
         let (state, _) = state_of(&mut tx, id).await?;
         on_tx!(&mut tx, t => sqlx::query("UPDATE alerts SET tlp = $2, version = version + 1, updated_at = $3 WHERE id = $1")
@@ -259,7 +259,7 @@ impl Store {
 
     /// Deletes a draft (or an alert pending approval).
     pub async fn delete_draft(&self, id: &str) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (state, _) = state_of(&mut tx, id).await?;
         if state == AlertState::Published {
             return Err(StoreError::Conflict(format!("alert {id} is published; cancel it instead")));
@@ -389,7 +389,7 @@ impl Store {
     /// Records a recipient organisation's acknowledgement (one per organisation) and
     /// tells the originator and the acknowledging organisation.
     pub async fn ack_alert(&self, id: &str, ack: &AlertAck, originator: &OrgId) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         lock_events(&mut tx).await?;
         let written = on_tx!(&mut tx, t => sqlx::query(
             "INSERT INTO alert_acks (alert_id, organisation_id, username, at, identifier, cap_xml) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -442,11 +442,11 @@ impl Store {
     /// applied once, even by concurrent sweeps of several server processes; one whose
     /// organisation acknowledged meanwhile is dropped. Returns how many were applied.
     pub async fn apply_escalations(&self, due: &[Escalation], now: i64) -> Result<usize> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         lock_events(&mut tx).await?;
         let mut applied = 0;
         for e in due {
-            let acked: Option<i64> = on_tx!(&mut tx, t => sqlx::query_scalar("SELECT 1 FROM alert_acks WHERE alert_id = $1 AND organisation_id = $2")
+            let acked: Option<i32> = on_tx!(&mut tx, t => sqlx::query_scalar("SELECT 1 FROM alert_acks WHERE alert_id = $1 AND organisation_id = $2")
                 .bind(&e.alert_id).bind(e.organisation.as_str()).fetch_optional(t).await?);
             if acked.is_some() {
                 continue;
@@ -510,6 +510,18 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A transaction that writes: on SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one
+    /// failing when it upgrades a read to a write.
+    async fn begin_write(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            crate::Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            crate::Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+}
+
 async fn state_of(tx: &mut Tx, id: &str) -> Result<(AlertState, i64)> {
     let lock = match tx {
         Tx::Postgres(_) => " FOR UPDATE",
@@ -524,7 +536,7 @@ async fn state_of(tx: &mut Tx, id: &str) -> Result<(AlertState, i64)> {
 async fn write_named(tx: &mut Tx, id: &str, named: &[Username]) -> Result<()> {
     let mut missing = Vec::new();
     for (i, u) in named.iter().enumerate() {
-        let exists: Option<i64> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT 1 FROM users WHERE username = $1").bind(u.as_str()).fetch_optional(t).await?);
+        let exists: Option<i32> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT 1 FROM users WHERE username = $1").bind(u.as_str()).fetch_optional(t).await?);
         if exists.is_none() {
             missing.push(FieldError::new(format!("recipients[{i}]"), format!("no user {u}")));
         }
