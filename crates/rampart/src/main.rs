@@ -48,7 +48,7 @@ enum Command {
         #[command(subcommand)]
         command: Box<analyze::AnalyzeCommand>,
     },
-    /// CAP 1.2 alerts: validate files, convert between CAP XML and JSON.
+    /// CAP 1.2 alerts: validate and convert files; compose, approve, publish, update, cancel, acknowledge, list and export alerts of the warning network.
     Alert {
         #[command(subcommand)]
         command: alert::AlertCommand,
@@ -353,7 +353,7 @@ async fn main() -> Result<()> {
         Command::Analyze { command } => analyze::run(open(&config), *command).await,
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
-        Command::Alert { command } => alert::run(command),
+        Command::Alert { command } => alert::run(command, open(&config)).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
