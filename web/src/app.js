@@ -1,6 +1,7 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors, #/drones, #/hvm).
+// #/egress, #/precursors, #/drones, #/hvm, #/alerts, #/alerts/{id}, #/alerts/new).
+import { showAlerts } from './alerts.js';
 import { showAnalysis } from './analysis.js';
 import { showHvm } from './hvm.js';
 import { showAsset, showNewAsset } from './asset.js';
@@ -19,7 +20,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'alerts-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -125,6 +126,11 @@ async function route() {
       showOnly('hvm-view');
       document.title = 'Vehicle approaches · Rampart';
       await showHvm(byId('hvm-view'));
+      return;
+    case 'alerts':
+      showOnly('alerts-view');
+      document.title = 'Alerts · Rampart';
+      await showAlerts(byId('alerts-view'), r.arg);
       return;
     case 'asset':
       showOnly('workspace');
