@@ -4,6 +4,7 @@ mod alert;
 mod analyze;
 mod analyze_models;
 mod bench;
+mod bench_alerts;
 mod community;
 mod config;
 mod demo;
@@ -235,6 +236,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 400)]
         rounds: usize,
     },
+    /// Publish → live delivery latency of alerts to many clients connected to the event stream of a local server.
+    Alerts {
+        /// Event-stream clients connected while the alerts are published.
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        /// Alerts published one after another.
+        #[arg(long, default_value_t = 20)]
+        alerts: usize,
+        /// Serve the event streams from a second server on the same database (delivery through its poll).
+        #[arg(long)]
+        second_server: bool,
+    },
     /// CAP alerts read and validated repeatedly on one thread: alerts per second.
     Cap {
         /// A folder of CAP alerts (default: the shared corpus beside the checkout).
@@ -376,6 +389,7 @@ async fn main() -> Result<()> {
             BenchCommand::Query { rounds } => bench::query(&open(&config).await?, rounds).await,
             BenchCommand::Hvm { osm, grid, rounds } => bench::hvm(&osm, grid, rounds),
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
+            BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
         },
     }
 }
