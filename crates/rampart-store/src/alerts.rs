@@ -142,6 +142,9 @@ fn user(s: &str) -> Result<Username> {
 
 type MainRow = (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, i64, i64, i64, Option<i64>);
 
+type RecipientRow = (String, String, Option<String>, String, String, i32, i64);
+type PendingRow = (String, String, i64, Option<i32>, Option<String>, Option<String>);
+
 const MAIN_COLUMNS: &str = "id, identifier, sender, sent, msg_type, organisation_id, author, approver, state, tlp, community_id, headline, version, created_at, updated_at, published_at";
 
 impl Store {
@@ -314,7 +317,7 @@ impl Store {
         };
         let named: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(&sub("alert_named", "alert_id, username")).bind(&arg).fetch_all(p).await?);
         let refs: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(&sub("alert_references", "alert_id, referenced_id")).bind(&arg).fetch_all(p).await?);
-        let recips: Vec<(String, String, Option<String>, String, String, i32, i64)> = on_pool!(self, p => sqlx::query_as(
+        let recips: Vec<RecipientRow> = on_pool!(self, p => sqlx::query_as(
             &(sub("alert_recipients", "alert_id, organisation_id, username, reason, asset_ids, level, added_at") + " ORDER BY added_at, organisation_id, username"))
             .bind(&arg).fetch_all(p).await?);
         let members: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as("SELECT community_id, organisation_id FROM community_members ORDER BY organisation_id").fetch_all(p).await?);
@@ -414,7 +417,7 @@ impl Store {
     /// (published, not followed by an update or a cancel), with their escalation level
     /// so far and the people their profile names.
     pub async fn unacknowledged_alerts(&self) -> Result<Vec<Unacknowledged>> {
-        let rows: Vec<(String, String, i64, Option<i32>, Option<String>, Option<String>)> = on_pool!(self, p => sqlx::query_as(
+        let rows: Vec<PendingRow> = on_pool!(self, p => sqlx::query_as(
             "SELECT r.alert_id, r.organisation_id, a.published_at,
                     (SELECT MAX(e.level) FROM alert_escalations e WHERE e.alert_id = r.alert_id AND e.organisation_id = r.organisation_id),
                     sp.liaison, sp.supervisor_id

@@ -83,6 +83,13 @@ async fn story(store: Store) {
     assert!(matches!(store.transition_alert("a1", &[AlertState::Draft], AlertState::Pending, None, 2_000).await, Err(StoreError::Conflict(_))));
     let approved = store.transition_alert("a1", &[AlertState::Pending], AlertState::Approved, Some("ben"), 3_000).await.expect("approve");
     assert_eq!(approved.approver.as_deref(), Some("ben"));
+    // A publication that fails partway (here: its last recipient names no organisation,
+    // after the state and the first recipient were written) leaves nothing behind.
+    let mut broken = publication.clone();
+    broken.recipients.push(recipient("no-such-org", RecipientReason::Area, &["X-1"]));
+    assert!(matches!(store.publish_alert("a1", &broken, 4_000).await, Err(StoreError::Database(_))));
+    let after = store.get_alert("a1").await.expect("get").expect("a1");
+    assert_eq!((after.state, after.published_at, after.recipients.len(), store.last_event_seq().await.expect("seq")), (AlertState::Approved, None, 0, 0));
     let p = store.publish_alert("a1", &publication, 5_000).await.expect("publish");
     assert_eq!((p.state, p.published_at, p.doc.sent.as_str(), p.doc.cap_xml.as_str()), (AlertState::Published, Some(5_000), "2026-11-22T12:05:00+00:00", "<alert>FI-1 sent</alert>"));
     assert_eq!(p.recipients[1].asset_ids, vec!["FI-SUB-1", "FI-SUB-2"]);
