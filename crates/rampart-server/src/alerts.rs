@@ -381,12 +381,12 @@ async fn resolve_references(state: &AppState, p: &Principal, alert: &Alert) -> A
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     for (i, r) in refs.iter().enumerate() {
-        let found = state.store.alert_by_reference(&r.sender, &r.identifier, None).await?;
+        let found = state.store.alerts_by_reference(&r.sender, &r.identifier, None).await?;
         let same_time = |a: &StoredAlert| match (CapTime::parse(&a.doc.sent), CapTime::parse(&r.sent)) {
             (Ok(x), Ok(y)) => x.unix_seconds() == y.unix_seconds(),
             _ => false,
         };
-        match found.filter(|a| a.access().may_read(p) && a.state == AlertState::Published && same_time(a)) {
+        match found.into_iter().find(|a| a.access().may_read(p) && a.state == AlertState::Published && same_time(a)) {
             Some(a) => ids.push(a.id),
             None => errors.push(FieldError::new(
                 format!("cap.references[{i}]"),

@@ -160,7 +160,7 @@ impl Store {
             .bind(&a.doc.cap_xml).bind(now).execute(t).await.map(|r| r.rows_affected()));
         if let Err(e) = written {
             return Err(StoreError::unique(e, || {
-                format!("an alert from sender {} with identifier {} already exists", a.doc.sender, a.doc.identifier)
+                format!("your organisation already holds an alert from sender {} with identifier {}", a.doc.sender, a.doc.identifier)
             }));
         }
         write_named(&mut tx, &a.id, &a.named).await?;
@@ -199,7 +199,7 @@ impl Store {
             .bind(id).bind(&doc.identifier).bind(&doc.sender).bind(&doc.sent).bind(&doc.msg_type).bind(tlp.as_str())
             .bind(community.map(CommunityId::as_str)).bind(&doc.headline).bind(&doc.cap_xml).bind(now).execute(t).await.map(|r| r.rows_affected()));
         if let Err(e) = written {
-            return Err(StoreError::unique(e, || format!("an alert from sender {} with identifier {} already exists", doc.sender, doc.identifier)));
+            return Err(StoreError::unique(e, || format!("your organisation already holds an alert from sender {} with identifier {}", doc.sender, doc.identifier)));
         }
         on_tx!(&mut tx, t => sqlx::query("DELETE FROM alert_named WHERE alert_id = $1").bind(id).execute(t).await?.rows_affected());
         write_named(&mut tx, id, named).await?;
@@ -275,14 +275,20 @@ impl Store {
         Ok(self.load_alerts(Some(id), None).await?.pop())
     }
 
-    /// The alert with this CAP sender and identifier (and `sent`, when given).
-    pub async fn alert_by_reference(&self, sender: &str, identifier: &str, sent: Option<&str>) -> Result<Option<StoredAlert>> {
-        let id: Option<(String, String)> = on_pool!(self, p => sqlx::query_as("SELECT id, sent FROM alerts WHERE sender = $1 AND identifier = $2")
-            .bind(sender).bind(identifier).fetch_optional(p).await?);
-        match id {
-            Some((id, s)) if sent.is_none_or(|want| want == s) => self.get_alert(&id).await,
-            _ => Ok(None),
+    /// The alerts with this CAP sender and identifier (and `sent`, when given) — one per
+    /// organisation holding such an alert at most; the caller keeps those its reader may read.
+    pub async fn alerts_by_reference(&self, sender: &str, identifier: &str, sent: Option<&str>) -> Result<Vec<StoredAlert>> {
+        let rows: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as("SELECT id, sent FROM alerts WHERE sender = $1 AND identifier = $2 ORDER BY id")
+            .bind(sender).bind(identifier).fetch_all(p).await?);
+        let mut out = Vec::new();
+        for (id, s) in rows {
+            if sent.is_none_or(|want| want == s) {
+                if let Some(a) = self.get_alert(&id).await? {
+                    out.push(a);
+                }
+            }
         }
+        Ok(out)
     }
 
     /// Every alert, newest first (the caller filters by who may read them); or the

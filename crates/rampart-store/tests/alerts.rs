@@ -61,7 +61,7 @@ async fn story(store: Store) {
     let a = store.create_alert(&new("a1", "FI-1", vec![]), 1_000).await.expect("draft");
     assert_eq!((a.state, a.version, a.tlp, a.doc.identifier.as_str()), (AlertState::Draft, 1, Tlp::Amber, "FI-1"));
     match store.create_alert(&new("a2", "FI-1", vec![]), 1_000).await {
-        Err(StoreError::Conflict(m)) => assert_eq!(m, "an alert from sender fi-authority with identifier FI-1 already exists"),
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "your organisation already holds an alert from sender fi-authority with identifier FI-1"),
         other => panic!("expected a conflict, got {other:?}"),
     }
 
@@ -97,8 +97,8 @@ async fn story(store: Store) {
     assert_eq!((access.recipients.clone(), access.named.clone()), (vec![org("fi-authority"), org("fi-op-grid")], vec![user("liaison")]));
     let events = store.events_after(0, 10).await.expect("events");
     assert_eq!(events.iter().map(|e| (e.seq, e.kind.as_str(), e.alert_id.as_str())).collect::<Vec<_>>(), vec![(1, "published", "a1")]);
-    assert!(store.alert_by_reference("fi-authority", "FI-1", Some("2026-11-22T12:05:00+00:00")).await.expect("by ref").is_some());
-    assert!(store.alert_by_reference("fi-authority", "FI-1", Some("2026-11-22T12:00:00+00:00")).await.expect("by ref").is_none());
+    assert_eq!(store.alerts_by_reference("fi-authority", "FI-1", Some("2026-11-22T12:05:00+00:00")).await.expect("by ref").len(), 1);
+    assert!(store.alerts_by_reference("fi-authority", "FI-1", Some("2026-11-22T12:00:00+00:00")).await.expect("by ref").is_empty());
 
     // Escalation: not before 15 minutes; once per level, even when two sweeps apply the same decision.
     let policy = EscalationPolicy { liaison_after_ms: 15 * 60_000, authority_after_ms: 60 * 60_000 };

@@ -260,6 +260,9 @@ async fn story(backend: Backend) {
     let (s, imported) = import(&analyst, &xml.replace(draft["identifier"].as_str().unwrap_or("?"), "IMPORTED-1")).await;
     assert_eq!((s, imported["state"].as_str(), imported["identifier"].as_str()), (201, Some("draft"), Some("IMPORTED-1")));
     assert_eq!(import(&operator, &xml).await.0, 403);
+    // The same sender and identifier in another organisation: no clash, so nothing revealed.
+    assert_eq!(import(&french, &xml).await.0, 201);
+    assert_eq!(import(&analyst, &xml.replace(draft["identifier"].as_str().unwrap_or("?"), "IMPORTED-1")).await.0, 409, "a clash within one's own organisation");
 }
 
 #[tokio::test]

@@ -22,8 +22,11 @@ CREATE TABLE alerts (
     updated_at BIGINT NOT NULL,
     published_at BIGINT,
     followed_by TEXT,
-    UNIQUE (sender, identifier)
+    -- Unique within the organisation that holds the alert, so a clash never tells
+    -- anyone about an alert of another organisation they may not read.
+    UNIQUE (organisation_id, sender, identifier)
 );
+CREATE INDEX alerts_reference ON alerts(sender, identifier);
 CREATE INDEX alerts_organisation ON alerts(organisation_id);
 CREATE INDEX alerts_published ON alerts(published_at);
 
