@@ -407,6 +407,8 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         session_hours: config.session_hours,
         max_body_bytes: config.max_body_mb * 1024 * 1024,
         hvm_osm: config.hvm_osm.clone(),
+        alert_liaison_after_ms: config.alert_escalation_min.0 * 60_000,
+        alert_authority_after_ms: config.alert_escalation_min.1 * 60_000,
         ..Default::default()
     };
     let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);
