@@ -364,7 +364,9 @@ impl Store {
             let (cap_xml, followed_by) = docs.remove(&id).unwrap_or_default();
             let recipients = recips_by.remove(&id).unwrap_or_default();
             let mut recipient_clients: Vec<OrgId> = Vec::new();
-            for r in recipients.iter().filter(|r| r.username.is_none()) {
+            // Clients of the organisations the alert was sent to; the originator's own
+            // clients are not told through the originator's membership.
+            for r in recipients.iter().filter(|r| r.username.is_none() && r.reason != RecipientReason::Originator) {
                 for c in clients_of.get(r.organisation.as_str()).into_iter().flatten() {
                     if !recipient_clients.contains(c) {
                         recipient_clients.push(c.clone());

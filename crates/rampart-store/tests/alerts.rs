@@ -33,7 +33,7 @@ fn recipient(o: &str, reason: RecipientReason, assets: &[&str]) -> AlertRecipien
 }
 
 async fn story(store: Store) {
-    for (id, kind, country) in [("fi-authority", "authority", Some("FI")), ("fi-op-grid", "operator", Some("FI")), ("eu-body", "eu_body", None)] {
+    for (id, kind, country) in [("fi-authority", "authority", Some("FI")), ("fi-op-grid", "operator", Some("FI")), ("fi-op-water", "operator", Some("FI")), ("eu-body", "eu_body", None)] {
         let o = Organisation::from_json(json!({"id": id, "name": id, "kind": kind, "country": country}).as_object().expect("object")).expect("org");
         store.put_organisation(&o).await.expect("org");
     }
@@ -41,6 +41,7 @@ async fn story(store: Store) {
         store.create_user(&NewUser { username: &user(name), password_hash: "x", role, organisation_id: &org(o) }, 0).await.expect("user");
     }
     store.set_sharing_profile(&org("fi-op-grid"), &SharingProfile { supervisor: Some(org("eu-body")), liaison: Some(user("liaison")), contact_point: false }).await.expect("profile");
+    store.set_sharing_profile(&org("fi-op-water"), &SharingProfile { supervisor: Some(org("fi-authority")), liaison: None, contact_point: false }).await.expect("profile");
 
     // A draft; unknown named users and a reused identifier are refused with nothing written.
     let new = |id: &str, identifier: &str, named: Vec<Username>| NewAlert {
@@ -94,6 +95,7 @@ async fn story(store: Store) {
     assert_eq!((p.state, p.published_at, p.doc.sent.as_str(), p.doc.cap_xml.as_str()), (AlertState::Published, Some(5_000), "2026-11-22T12:05:00+00:00", "<alert>FI-1 sent</alert>"));
     assert_eq!(p.recipients[1].asset_ids, vec!["FI-SUB-1", "FI-SUB-2"]);
     let access = p.access();
+    assert_eq!(access.recipient_clients, Vec::<OrgId>::new(), "the originator's clients are not clients of a recipient");
     assert_eq!((access.recipients.clone(), access.named.clone()), (vec![org("fi-authority"), org("fi-op-grid")], vec![user("liaison")]));
     let events = store.events_after(0, 10).await.expect("events");
     assert_eq!(events.iter().map(|e| (e.seq, e.kind.as_str(), e.alert_id.as_str())).collect::<Vec<_>>(), vec![(1, "published", "a1")]);
@@ -111,7 +113,9 @@ async fn story(store: Store) {
     assert_eq!(x.expect("sweep") + y.expect("sweep"), 2, "each escalation is applied once");
     assert_eq!(store.alert_escalations("a1").await.expect("escalations").iter().map(|(o, l, t, _)| (o.to_string(), *l, t.clone())).collect::<Vec<_>>(),
         vec![("fi-op-grid".to_string(), 1, "liaison".to_string()), ("fi-op-grid".to_string(), 2, "eu-body".to_string())]);
-    assert!(store.get_alert("a1").await.expect("get").expect("a1").access().recipients.contains(&org("eu-body")));
+    let escalated = store.get_alert("a1").await.expect("get").expect("a1").access();
+    assert!(escalated.recipients.contains(&org("eu-body")));
+    assert_eq!(escalated.recipient_clients, vec![org("fi-op-grid")], "the EU body's client");
     assert_eq!(store.unacknowledged_alerts().await.expect("pending")[0].level, 2);
 
     // Acknowledgement: once per organisation; afterwards nothing is pending.
