@@ -50,6 +50,20 @@ export RAMPART_DATA_DIR="$WORK/data" RAMPART_LOG=warn
 for authority in de-authority fr-authority; do
   "$BIN" org sharing "$authority" --contact-point true --precursor-contact-point true >/dev/null
 done
+# The alerts test's people: two issuers of the EU body, an operator in France whose site
+# the drawn area covers, and an operator in Germany it does not concern.
+"$BIN" org add browser-op-fr --name "Browser test operator (FR)" --kind operator --country FR >/dev/null
+"$BIN" org add browser-op-de --name "Browser test operator (DE)" --kind operator --country DE >/dev/null
+echo '{"type":"FeatureCollection","features":[{"type":"Feature","id":"BROWSER-FR-1","geometry":{"type":"Point","coordinates":[2.2945,48.8584]},"properties":{"name":"Browser test substation","sector":"energy","country":"FR","operator_id":"browser-op-fr"}}]}' >"$WORK/browser-site.geojson"
+"$BIN" import "$WORK/browser-site.geojson" >/dev/null
+while read -r name role org; do
+  "$BIN" user add "$name" --role "$role" --org "$org" --password-stdin <<<"browser-test-password" >/dev/null
+done <<'USERS'
+browser.author analyst eu-coordination
+browser.approver assessor eu-coordination
+browser.operator operator browser-op-fr
+browser.stranger operator browser-op-de
+USERS
 PORT=$(free_port)
 "$BIN" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

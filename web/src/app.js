@@ -1,6 +1,8 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/assessments, #/assessments/{id}/{tab}).
+// #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/assessments, #/assessments/{id}/{tab},
+// #/alerts, #/alerts/{id}, #/alerts/new).
+import { showAlerts } from './alerts.js';
 import { showAnalysis } from './analysis.js';
 import { showAssessment, showAssessments } from './assessments.js';
 import { showHvm } from './hvm.js';
@@ -21,7 +23,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -138,6 +140,11 @@ async function route() {
       document.title = 'Assessments · Rampart';
       if (r.arg) await showAssessment(byId('assessments-view'), r.arg);
       else await showAssessments(byId('assessments-view'));
+      return;
+    case 'alerts':
+      showOnly('alerts-view');
+      document.title = 'Alerts · Rampart';
+      await showAlerts(byId('alerts-view'), r.arg);
       return;
     case 'asset':
       showOnly('workspace');

@@ -10,6 +10,7 @@ export function renderHeader(header, { onLogout }) {
     h('a', { class: 'brand', href: '#/map' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'Rampart'),
     h('nav', { class: 'nav', 'aria-label': 'Main' },
       link('#/map', 'nav-map', 'Registry map'),
+      link('#/alerts', 'nav-alerts', 'Alerts'),
       canAnalyse() ? link('#/analysis', 'nav-analysis', 'Analysis') : null,
       link('#/blast', 'nav-blast', 'Blast'),
       link('#/egress', 'nav-egress', 'Egress'),

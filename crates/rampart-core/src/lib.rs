@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod alert;
 pub mod asset;
 pub mod community;
 pub mod country;
@@ -22,6 +23,7 @@ pub mod taxonomy;
 pub mod tlp;
 
 pub use access::{AssessmentParties, Principal, Role, Scope};
+pub use alert::{AlertAccess, AlertState, RecipientReason};
 pub use asset::{Asset, Kind};
 pub use country::CountryCode;
 pub use dependency::{Dependency, Network, NetworkLink};

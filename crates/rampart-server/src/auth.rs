@@ -146,6 +146,8 @@ pub struct UserInfo {
     pub role: String,
     pub organisation_id: String,
     pub country: Option<String>,
+    /// May compose, approve and publish alerts.
+    pub may_issue_alerts: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -161,6 +163,7 @@ fn user_info(p: &Principal) -> UserInfo {
         role: p.role.key().to_string(),
         organisation_id: p.organisation.to_string(),
         country: p.country.map(|c| c.to_string()),
+        may_issue_alerts: p.can_issue_alerts(),
     }
 }
 

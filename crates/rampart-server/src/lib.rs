@@ -8,6 +8,7 @@
 //! `rampart_core::access` and applied in the store's queries; errors leave through
 //! [`error::ApiError`] only.
 
+pub mod alerts;
 pub mod analysis;
 pub mod assessments;
 pub mod assets;
@@ -61,11 +62,21 @@ pub struct Settings {
     pub parallel_studies: usize,
     /// An OpenStreetMap extract whose roads `/api/v1/hvm` may use (`"roads": "osm"`).
     pub hvm_osm: Option<std::path::PathBuf>,
+    /// An alert not acknowledged this long after publication is escalated to the
+    /// recipient's security liaison officer (level 1) …
+    pub alert_liaison_after_ms: i64,
+    /// … and this long after, to its supervising authority (level 2).
+    pub alert_authority_after_ms: i64,
+    /// How often the escalation sweep runs.
+    pub alert_sweep_ms: u64,
+    /// How often the live event stream looks for new events in the database.
+    pub events_poll_ms: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2, hvm_osm: None }
+        Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2, hvm_osm: None,
+            alert_liaison_after_ms: 15 * 60_000, alert_authority_after_ms: 60 * 60_000, alert_sweep_ms: 30_000, events_poll_ms: 250 }
     }
 }
 
@@ -82,6 +93,8 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     /// Analysis runs computed by this process.
     pub jobs: Arc<analysis::Jobs>,
+    /// The live event stream's poller, shared by this process's streams.
+    pub events: Arc<alerts::EventHub>,
 }
 
 impl AppState {
@@ -95,6 +108,7 @@ impl AppState {
             locate: None,
             metrics: Arc::new(metrics::Metrics::default()),
             jobs,
+            events: Arc::new(alerts::EventHub::default()),
         }
     }
 }
@@ -151,6 +165,20 @@ pub fn router(state: AppState) -> Router {
         .route("/analysis/runs", get(analysis::list_runs).post(analysis::create_run))
         .route("/analysis/runs/{id}", get(analysis::get_run))
         .route("/analysis/runs/{id}/cancel", post(analysis::cancel_run))
+        .route("/alerts", get(alerts::list).post(alerts::create))
+        .route("/alerts/import", post(alerts::import))
+        .route("/alerts/{id}", get(alerts::get).put(alerts::update_draft).delete(alerts::delete))
+        .route("/alerts/{id}/submit", post(alerts::submit))
+        .route("/alerts/{id}/approve", post(alerts::approve))
+        .route("/alerts/{id}/reject", post(alerts::reject))
+        .route("/alerts/{id}/publish", post(alerts::publish))
+        .route("/alerts/{id}/update", post(alerts::update))
+        .route("/alerts/{id}/cancel", post(alerts::cancel))
+        .route("/alerts/{id}/ack", post(alerts::ack))
+        .route("/alerts/{id}/acks", get(alerts::acks))
+        .route("/alerts/{id}/label", post(alerts::label))
+        .route("/alerts/{id}/matches", get(alerts::matches))
+        .route("/events", get(alerts::events))
         .route("/blast", post(threat::blast))
         .route("/egress", post(threat::egress))
         .route("/precursors/screen", post(threat::screen))
@@ -239,8 +267,11 @@ pub async fn launch(
 ) -> std::io::Result<()> {
     analysis::interrupt_left_runs(&state, true).await;
     let sweeper = tokio::spawn(analysis::sweep(state.clone()));
+    let alert_sweeper = tokio::spawn(alerts::sweep_forever(state.clone()));
+    alerts::EventHub::start(&state);
     let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
+    alert_sweeper.abort();
     analysis::interrupt_own_runs(&state).await;
     served
 }

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{analysis, assessments, assets, audit, auth, communities, directory, drone, hvm, incidents, meta, network, precursor_reports, threat, transfer};
+use crate::{alerts, analysis, assessments, assets, audit, auth, communities, directory, drone, hvm, incidents, meta, network, precursor_reports, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -30,6 +30,8 @@ use utoipa::{Modify, OpenApi};
         assessments::answers, assessments::attach, assessments::attachment, assessments::score, assessments::suggestions, assessments::findings,
         assessments::submit, assessments::approve, assessments::send_back, assessments::issue, assessments::trail, assessments::changes,
         assessments::report_html, assessments::report_pdf,
+        alerts::list, alerts::get, alerts::create, alerts::import, alerts::update_draft, alerts::delete, alerts::submit, alerts::approve,
+        alerts::reject, alerts::publish, alerts::update, alerts::cancel, alerts::ack, alerts::acks, alerts::label, alerts::matches, alerts::events,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),

@@ -1,9 +1,23 @@
 //! `rampart alert …`: check CAP alerts and convert them between CAP XML and JSON
-//! (rampart_formats::cap; docs/sharing.md).
+//! (rampart_formats::cap; docs/sharing.md), and work with the alerts of the warning
+//! network on the database directly, acting `--as` a user (docs/alerts.md). The
+//! database commands go through the server's own alert workflow
+//! (`rampart_server::alerts`), so the command line and the API follow the same rules.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::Json;
 use rampart_formats::cap::{self, Alert};
+use rampart_server::alerts as flow;
+use rampart_server::auth::Auth;
+use rampart_server::clock::SystemClock;
+use rampart_server::error::ApiError;
+use rampart_server::json::JsonBody;
+use rampart_server::{AppState, Settings};
+use rampart_store::Store;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(clap::Subcommand)]
 pub enum AlertCommand {
@@ -19,6 +33,68 @@ pub enum AlertCommand {
         #[arg(long, value_enum)]
         to: Target,
     },
+    /// Compose a draft alert from a file (CAP XML, or the CAP alert as JSON).
+    Compose {
+        file: PathBuf,
+        /// TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT or TLP:RED.
+        #[arg(long, default_value = "TLP:AMBER")]
+        tlp: String,
+        /// The community of a TLP:GREEN alert.
+        #[arg(long)]
+        community: Option<String>,
+        /// A named recipient (repeat, or comma-separate); needed for TLP:RED.
+        #[arg(long = "recipient", value_delimiter = ',')]
+        recipients: Vec<String>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Submit a draft for approval.
+    Submit { id: String, #[command(flatten)] actor: Actor },
+    /// Approve an alert pending approval (a second person of the organisation, not the author).
+    Approve { id: String, #[command(flatten)] actor: Actor },
+    /// Publish an approved alert to the organisations whose sites lie in its area.
+    Publish { id: String, #[command(flatten)] actor: Actor },
+    /// Compose an Update of a published alert (from FILE, or a copy of its content).
+    Update { id: String, file: Option<PathBuf>, #[command(flatten)] actor: Actor },
+    /// Compose a Cancel of a published alert.
+    Cancel {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Acknowledge a published alert for your organisation.
+    Ack { id: String, #[command(flatten)] actor: Actor },
+    /// List the alerts you may read.
+    List {
+        /// draft, pending, approved or published.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only those your organisation has yet to acknowledge.
+        #[arg(long)]
+        unacknowledged: bool,
+        #[command(flatten)]
+        actor: Actor,
+    },
+    /// Show one alert as JSON (with its recipients and acknowledgements if you sent it).
+    Show { id: String, #[command(flatten)] actor: Actor },
+    /// Write an alert's CAP XML document to standard output or a file.
+    Export {
+        id: String,
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        actor: Actor,
+    },
+}
+
+/// Who a database command acts as.
+#[derive(clap::Args)]
+pub struct Actor {
+    /// The user the command acts as; the alert access rules are theirs.
+    #[arg(long = "as", value_name = "USER")]
+    pub user: String,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -27,7 +103,7 @@ pub enum Target {
     Cap,
 }
 
-pub fn run(command: AlertCommand) -> Result<()> {
+pub async fn run(command: AlertCommand, store: impl std::future::Future<Output = Result<Store>>) -> Result<()> {
     match command {
         AlertCommand::Validate { files } => {
             let mut bad = 0;
@@ -53,7 +129,118 @@ pub fn run(command: AlertCommand) -> Result<()> {
             }
             Ok(())
         }
+        other => database(other, store.await?).await,
     }
+}
+
+fn problem(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Invalid(i) | ApiError::BadFields(i) => anyhow!("{i}"),
+        ApiError::Internal(d) => anyhow!("internal error: {d}"),
+        other => anyhow!("{other}"),
+    }
+}
+
+fn print(v: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn summary(a: &flow::AlertOut) {
+    println!("{}  {:<9} {:<6} {:<16} {}", a.id, a.state, a.msg_type, a.tlp, a.headline);
+}
+
+/// The body of a compose request from a file: CAP XML or the CAP alert as JSON.
+fn cap_body(file: &Path) -> Result<(&'static str, Value)> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    if text.trim_start().starts_with('{') {
+        let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}:{}:{}: not JSON: {e}", file.display(), e.line(), e.column()))?;
+        Ok(("cap", v))
+    } else {
+        Ok(("cap_xml", Value::String(text)))
+    }
+}
+
+async fn database(command: AlertCommand, store: Store) -> Result<()> {
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let who = |a: &Actor| {
+        let store = store.clone();
+        let name = a.user.clone();
+        async move { store.principal(&name).await?.map(Auth).ok_or_else(|| anyhow!("--as: no user {name}")) }
+    };
+    let st = || State(state.clone());
+    match command {
+        AlertCommand::Validate { .. } | AlertCommand::Convert { .. } => unreachable!("handled without a database"),
+        AlertCommand::Compose { file, tlp, community, recipients, actor } => {
+            let (key, cap) = cap_body(&file)?;
+            let mut body = json!({"tlp": tlp, "recipients": recipients});
+            body[key] = cap;
+            if let Some(c) = community {
+                body["community"] = json!(c);
+            }
+            let body = body.as_object().cloned().unwrap_or_default();
+            let (_, Json(a)) = flow::create(st(), who(&actor).await?, JsonBody(body)).await.map_err(|e| problem(e).context(file.display().to_string()))?;
+            println!("draft {} composed ({} {})", a.id, a.msg_type, a.tlp);
+        }
+        AlertCommand::Submit { id, actor } => summary(&flow::submit(st(), who(&actor).await?, UrlPath(id)).await.map_err(problem)?.0),
+        AlertCommand::Approve { id, actor } => summary(&flow::approve(st(), who(&actor).await?, UrlPath(id)).await.map_err(problem)?.0),
+        AlertCommand::Publish { id, actor } => {
+            let Json(a) = flow::publish(st(), who(&actor).await?, UrlPath(id)).await.map_err(problem)?;
+            summary(&a);
+            for r in a.recipients.iter().flatten() {
+                let person = r.username.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+                println!("  to {}{person}: {} {}", r.organisation, r.reason, r.asset_ids.join(","));
+            }
+        }
+        AlertCommand::Update { id, file, actor } => {
+            let mut body = serde_json::Map::new();
+            if let Some(f) = file {
+                let (key, cap) = cap_body(&f)?;
+                body.insert(key.into(), cap);
+            }
+            let (_, Json(a)) = flow::update(st(), who(&actor).await?, UrlPath(id), JsonBody(body)).await.map_err(problem)?;
+            println!("draft {} composed (Update)", a.id);
+        }
+        AlertCommand::Cancel { id, note, actor } => {
+            let mut body = serde_json::Map::new();
+            if let Some(n) = note {
+                body.insert("note".into(), json!(n));
+            }
+            let (_, Json(a)) = flow::cancel(st(), who(&actor).await?, UrlPath(id), JsonBody(body)).await.map_err(problem)?;
+            println!("draft {} composed (Cancel)", a.id);
+        }
+        AlertCommand::Ack { id, actor } => {
+            let (_, Json(k)) = flow::ack(st(), who(&actor).await?, UrlPath(id.clone()), None).await.map_err(problem)?;
+            println!("alert {id} acknowledged by {} for {} (CAP Ack {})", k.username, k.organisation, k.identifier);
+        }
+        AlertCommand::List { state: wanted, unacknowledged, actor } => {
+            let q = flow::ListQuery { state: wanted, unacknowledged: Some(unacknowledged) };
+            let Json(list) = flow::list(st(), who(&actor).await?, Query(q)).await.map_err(problem)?;
+            for a in &list.items {
+                summary(a);
+            }
+            println!("{} alert{}", list.count, if list.count == 1 { "" } else { "s" });
+        }
+        AlertCommand::Show { id, actor } => {
+            let auth = who(&actor).await?;
+            let r = flow::get(st(), auth, UrlPath(id)).await.map_err(problem)?;
+            let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.map_err(|e| anyhow!("{e}"))?;
+            let v: Value = serde_json::from_slice(&bytes)?;
+            print(&v)?;
+        }
+        AlertCommand::Export { id, out, actor } => {
+            let r = flow::get(st(), who(&actor).await?, UrlPath(format!("{id}.xml"))).await.map_err(problem)?;
+            let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.map_err(|e| anyhow!("{e}"))?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+                    println!("alert {id} written to {}", path.display());
+                }
+                None => print!("{}", String::from_utf8_lossy(&bytes)),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads an alert from CAP XML, or from JSON when the file starts with `{`.

@@ -18,6 +18,8 @@ pub struct FileConfig {
     pub max_body_mb: Option<usize>,
     pub log_format: Option<String>,
     pub hvm_osm: Option<PathBuf>,
+    pub alert_liaison_after_min: Option<i64>,
+    pub alert_authority_after_min: Option<i64>,
 }
 
 impl FileConfig {
@@ -44,6 +46,8 @@ pub struct Config {
     pub json_logs: bool,
     /// An OpenStreetMap extract whose roads the hostile-vehicle API may use.
     pub hvm_osm: Option<PathBuf>,
+    /// Minutes without acknowledgement before an alert is escalated to the recipient's liaison officer, then to its supervising authority.
+    pub alert_escalation_min: (i64, i64),
 }
 
 /// Values given on the command line or in the environment (clap reads both).
@@ -78,6 +82,12 @@ pub struct ServeOverrides {
     /// OpenStreetMap extract (.osm.pbf) whose roads POST /api/v1/hvm may use for approaches.
     #[arg(long, env = "RAMPART_HVM_OSM")]
     pub hvm_osm: Option<PathBuf>,
+    /// Minutes after publication without acknowledgement before an alert goes to the recipient's liaison officer [default: 15].
+    #[arg(long, env = "RAMPART_ALERT_LIAISON_AFTER_MIN")]
+    pub alert_liaison_after_min: Option<i64>,
+    /// Minutes after publication without acknowledgement before an alert goes to the recipient's supervising authority [default: 60].
+    #[arg(long, env = "RAMPART_ALERT_AUTHORITY_AFTER_MIN")]
+    pub alert_authority_after_min: Option<i64>,
 }
 
 impl Config {
@@ -99,6 +109,11 @@ impl Config {
         if !(1..=24 * 30).contains(&session_hours) {
             bail!("session_hours must be from 1 to 720, found {session_hours}");
         }
+        let liaison = s.alert_liaison_after_min.or(f.alert_liaison_after_min).unwrap_or(15);
+        let authority = s.alert_authority_after_min.or(f.alert_authority_after_min).unwrap_or(60);
+        if !(1..=7 * 24 * 60).contains(&liaison) || !(liaison..=7 * 24 * 60).contains(&authority) {
+            bail!("alert_liaison_after_min must be from 1 to 10080 and alert_authority_after_min from it to 10080; found {liaison} and {authority}");
+        }
         Ok(Config {
             database_url,
             data_dir,
@@ -108,6 +123,7 @@ impl Config {
             max_body_mb: f.max_body_mb.unwrap_or(2),
             json_logs: log_format == "json",
             hvm_osm: s.hvm_osm.clone().or(f.hvm_osm),
+            alert_escalation_min: (liaison, authority),
         })
     }
 

@@ -7,6 +7,7 @@ mod audit;
 mod assess_db;
 mod analyze_models;
 mod bench;
+mod bench_alerts;
 mod community;
 mod config;
 mod demo;
@@ -58,7 +59,7 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
-    /// CAP 1.2 alerts: validate files, convert between CAP XML and JSON.
+    /// CAP 1.2 alerts: validate and convert files; compose, approve, publish, update, cancel, acknowledge, list and export alerts of the warning network.
     Alert {
         #[command(subcommand)]
         command: alert::AlertCommand,
@@ -268,6 +269,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 400)]
         rounds: usize,
     },
+    /// Publish → live delivery latency of alerts to many clients connected to the event stream of a local server.
+    Alerts {
+        /// Event-stream clients connected while the alerts are published.
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        /// Alerts published one after another.
+        #[arg(long, default_value_t = 20)]
+        alerts: usize,
+        /// Serve the event streams from a second server on the same database (delivery through its poll).
+        #[arg(long)]
+        second_server: bool,
+    },
     /// CAP alerts read and validated repeatedly on one thread: alerts per second.
     Cap {
         /// A folder of CAP alerts (default: the shared corpus beside the checkout).
@@ -389,7 +402,7 @@ async fn main() -> Result<()> {
         Command::Analyze { command } => analyze::run(open(&config), *command).await,
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
-        Command::Alert { command } => alert::run(command),
+        Command::Alert { command } => alert::run(command, open(&config)).await,
         Command::Assess { command } => assess::run(command, open(&config)).await,
         Command::Audit { command } => audit::run(&open(&config).await?, command).await,
         Command::Migrate => {
@@ -417,6 +430,7 @@ async fn main() -> Result<()> {
             BenchCommand::Hvm { osm, grid, rounds } => bench::hvm(&osm, grid, rounds),
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
             BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
+            BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
         },
     }
 }
@@ -434,6 +448,8 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         session_hours: config.session_hours,
         max_body_bytes: config.max_body_mb * 1024 * 1024,
         hvm_osm: config.hvm_osm.clone(),
+        alert_liaison_after_ms: config.alert_escalation_min.0 * 60_000,
+        alert_authority_after_ms: config.alert_escalation_min.1 * 60_000,
         ..Default::default()
     };
     let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);

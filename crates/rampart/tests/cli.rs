@@ -745,3 +745,50 @@ fn audit_verify_finds_a_tampered_entry() {
         "audit trail broken at entry 2: its hash does not match its content: the entry was changed (1 entries before it verify)\n"
     );
 }
+
+/// An alert's life on the command line, each command acting as a user: composed from a
+/// CAP file, approved by a second person, published to the operator whose substation is
+/// in the area, acknowledged, exported (and valid), cancelled.
+#[test]
+fn alert_workflow_as_users() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("db");
+    ok(&rampart(&data, &["org", "add", "de-bbk", "--name", "BBK", "--kind", "authority", "--country", "DE"]));
+    ok(&rampart(&data, &["org", "add", "de-op-grid", "--name", "Grid operator", "--kind", "operator", "--country", "DE"]));
+    for (user, role, org) in [("ana.de", "analyst", "de-bbk"), ("ben.de", "assessor", "de-bbk"), ("op.grid", "operator", "de-op-grid")] {
+        ok(&rampart(&data, &["user", "add", user, "--role", role, "--org", org]));
+    }
+    let sites = dir.path().join("sites.geojson");
+    std::fs::write(&sites, json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "DE-SUB-1", "geometry": {"type": "Point", "coordinates": [6.9, 51.2]},
+         "properties": {"name": "Substation", "sector": "energy", "country": "DE", "operator_id": "de-op-grid"}},
+        {"type": "Feature", "id": "DE-SUB-2", "geometry": {"type": "Point", "coordinates": [9.0, 53.0]},
+         "properties": {"name": "Far substation", "sector": "energy", "country": "DE", "operator_id": "de-op-grid"}}]}).to_string()).expect("write");
+    ok(&rampart(&data, &["import", sites.to_str().expect("path")]));
+    let file = dir.path().join("alert.xml");
+    std::fs::write(&file, CAP_ALERT.replace("51.0,6.5 51.5,6.5 51.5,7.5 51.0,6.5", "51.0,6.5 51.5,6.5 51.5,7.5 51.0,7.5 51.0,6.5")).expect("write");
+
+    fails_with(&rampart(&data, &["alert", "compose", file.to_str().expect("path"), "--as", "op.grid"]), "alerts are composed by administrators, analysts and protective security advisors");
+    let composed = ok(&rampart(&data, &["alert", "compose", file.to_str().expect("path"), "--as", "ana.de"]));
+    let id = composed.strip_prefix("draft ").and_then(|s| s.split_whitespace().next()).expect("an id").to_string();
+    assert_eq!(composed, format!("draft {id} composed (Alert TLP:AMBER)\n"));
+    ok(&rampart(&data, &["alert", "submit", &id, "--as", "ana.de"]));
+    fails_with(&rampart(&data, &["alert", "approve", &id, "--as", "ana.de"]), "the author may not approve their own alert");
+    ok(&rampart(&data, &["alert", "approve", &id, "--as", "ben.de"]));
+    let published = ok(&rampart(&data, &["alert", "publish", &id, "--as", "ana.de"]));
+    assert!(published.contains("\n  to de-bbk: originator \n  to de-op-grid: area DE-SUB-1\n"), "{published}");
+    let listed = ok(&rampart(&data, &["alert", "list", "--unacknowledged", "--as", "op.grid"]));
+    assert!(listed.starts_with(&format!("{id}  published Alert  TLP:AMBER        Substation outage & flooding\n")) && listed.ends_with("1 alert\n"), "{listed}");
+    let acked = ok(&rampart(&data, &["alert", "ack", &id, "--as", "op.grid"]));
+    assert!(acked.starts_with(&format!("alert {id} acknowledged by op.grid for de-op-grid (CAP Ack de-op-grid-ack-")), "{acked}");
+    assert_eq!(ok(&rampart(&data, &["alert", "list", "--unacknowledged", "--as", "op.grid"])), "0 alerts\n");
+    let shown: serde_json::Value = serde_json::from_str(&ok(&rampart(&data, &["alert", "show", &id, "--as", "ana.de"]))).expect("JSON");
+    assert_eq!((shown["acks"].as_i64(), shown["cap"]["identifier"].as_str()), (Some(1), Some("RAMPART-CLI-1")));
+    let exported = dir.path().join("out.xml");
+    ok(&rampart(&data, &["alert", "export", &id, "--out", exported.to_str().expect("path"), "--as", "op.grid"]));
+    assert_eq!(ok(&rampart(&data, &["alert", "validate", exported.to_str().expect("path")])), format!("{}: OK\n", exported.display()));
+    let cancelled = ok(&rampart(&data, &["alert", "cancel", &id, "--note", "all clear", "--as", "ben.de"]));
+    assert!(cancelled.ends_with(" composed (Cancel)\n"), "{cancelled}");
+    fails_with(&rampart(&data, &["alert", "show", &id, "--as", "nobody"]), "--as: no user nobody");
+    fails_with(&rampart(&data, &["alert", "show", "0123456789abcdef01234567", "--as", "ana.de"]), "alert 0123456789abcdef01234567 not found");
+}

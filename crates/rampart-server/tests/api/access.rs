@@ -324,6 +324,65 @@ async fn matrix(backend: Backend) {
     // Each request is hosted by the requester's organisation: the EU body's (admin, seen by viewer.eu),
     // the German authority's (analyst.de, seen by its viewer and assessor) and the grid operator's.
     count(&c, "/api/v1/assessments", "items", [4, 1, 4, 1, 2, 0, 1]).await;
+    // Alerts: authorities', EU bodies' and administrators' issuers compose; drafts are
+    // seen by their organisation's issuers; approval by a second person; once published,
+    // TLP:AMBER admits the originator's and the recipient operator's members only.
+    let around_grid = "52.51,13.39 52.51,13.41 52.525,13.41 52.525,13.39 52.51,13.39";
+    let cap = json!({"status": "Exercise", "infos": [{"categories": ["Infra"], "event": "Grid attack", "urgency": "Immediate",
+        "severity": "Severe", "certainty": "Likely", "headline": "Substation threat", "areas": [{"area_desc": "Mitte", "polygons": [around_grid]}]}]});
+    let compose = {
+        let cap = cap.clone();
+        move |_: &str| Some(json!({"tlp": "TLP:AMBER", "cap": cap.clone()}))
+    };
+    check(&c, Method::POST, "/api/v1/alerts", compose.clone(), [201, 201, 201, 403, 403, 201, 403, 401]).await;
+    let made = c[1].send(Method::POST, "/api/v1/alerts", compose(""))
+        .await;
+    let alert = made.body["id"].as_str().expect("an alert id").to_string();
+    let path = |sub: &str| format!("/api/v1/alerts/{alert}{sub}");
+    check(&c, Method::GET, &path(""), none, [404, 200, 200, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::GET, &path("/matches"), none, [404, 200, 200, 404, 404, 404, 404, 401]).await;
+    let edit = {
+        let cap = cap.clone();
+        move |_: &str| Some(json!({"version": 1, "tlp": "TLP:AMBER", "cap": cap.clone()}))
+    };
+    check(&c, Method::PUT, &path(""), edit, [404, 200, 409, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/submit"), none, [404, 200, 409, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/approve"), none, [404, 403, 200, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/publish"), none, [404, 200, 409, 403, 403, 404, 404, 401]).await;
+    for sub in ["", ".xml", "/acks"] {
+        check(&c, Method::GET, &path(sub), none, [404, 200, 200, 200, 200, 404, 404, 401]).await;
+    }
+    check(&c, Method::GET, "/api/v1/alerts", none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
+    // Own drafts (admin's, analyst.fr's; analyst.de's and assessor.de's two) and the published alert.
+    count(&c, "/api/v1/alerts", "items", [1, 3, 3, 1, 1, 1, 0]).await;
+    check(&c, Method::GET, &path("/matches"), none, [404, 200, 200, 403, 403, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/ack"), none, [404, 403, 403, 403, 201, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/label"), |_: &str| Some(json!({"tlp": "TLP:AMBER+STRICT"})), [404, 200, 200, 403, 403, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/label"), |_: &str| Some(json!({"tlp": "TLP:CLEAR"})), [404, 200, 200, 403, 403, 403, 403, 401]).await;
+    check(&c, Method::POST, &path("/label"), |_: &str| Some(json!({"tlp": "TLP:AMBER"})), [403, 200, 200, 403, 403, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/reject"), none, [404, 409, 409, 403, 403, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/update"), |_: &str| Some(json!({})), [404, 201, 201, 403, 403, 404, 404, 401]).await;
+    check(&c, Method::POST, &path("/cancel"), |_: &str| Some(json!({"note": "over"})), [404, 201, 201, 403, 403, 404, 404, 401]).await;
+    check(&c, Method::DELETE, &path(""), none, [404, 409, 409, 403, 403, 404, 404, 401]).await;
+    let draft = c[1].send(Method::POST, "/api/v1/alerts", compose("")).await.body["id"].as_str().expect("id").to_string();
+    check(&c, Method::DELETE, &format!("/api/v1/alerts/{draft}"), none, [404, 204, 404, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::GET, "/api/v1/alerts/0123456789abcdef01234567", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+    // Import (a CAP XML body) and the event stream (status only: it stays open).
+    let xml = c[1].get(&path(".xml")).await.body.as_str().expect("CAP XML").to_string();
+    let mut got = [0u16; 8];
+    for (i, cl) in c.iter().enumerate() {
+        let body = xml.replacen("<identifier>", &format!("<identifier>import-{i}-"), 1);
+        let mut req = cl.http.post(format!("{}/api/v1/alerts/import", app.base)).body(body);
+        if let Some(t) = &cl.csrf {
+            req = req.header("X-CSRF-Token", t);
+        }
+        got[i] = req.send().await.expect("import").status().as_u16();
+    }
+    assert_eq!(got, [201, 201, 201, 403, 403, 201, 403, 401], "POST /api/v1/alerts/import: statuses for {W:?}");
+    for (i, cl) in c.iter().enumerate() {
+        got[i] = cl.http.get(format!("{}/api/v1/events?after=0", app.base)).send().await.expect("events").status().as_u16();
+    }
+    assert_eq!(got, [200, 200, 200, 200, 200, 200, 200, 401], "GET /api/v1/events: statuses for {W:?}");
 
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;

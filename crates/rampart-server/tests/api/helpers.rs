@@ -182,3 +182,15 @@ impl Client {
         self.send(Method::GET, path, None).await
     }
 }
+
+/// A second server process on the same database as `app` (its own connection pool,
+/// state and event poller); returns its base URL.
+pub async fn second_server(app: &TestApp) -> String {
+    let store = rampart_store::Store::open(&rampart_store::StoreOptions::new(&app._db.url)).await.expect("second store");
+    let settings = Settings { secure_cookies: false, ..Settings::default() };
+    let state = AppState::new(store, Arc::new(app.clock.clone()), settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(rampart_server::launch(state, listener, std::future::pending()));
+    base
+}

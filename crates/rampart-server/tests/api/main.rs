@@ -1,6 +1,7 @@
 //! API tests against a real server on a random port. All in one test binary.
 
 mod access;
+mod alerts;
 mod analysis;
 mod audit;
 mod assessments;
