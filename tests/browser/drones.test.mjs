@@ -81,8 +81,12 @@ test('a track crossing the zone shows its incursion', STEP, async () => {
   const report = (dx, agl, t) => ({ uas_id: 'TEST-UAS-1', time: `2026-05-01T12:00:${t}Z`, lon: site.lon + dx, lat: site.lat, height_agl_m: agl });
   const track = { reports: [report(-0.05, 60, '00'), report(0, 60, '10'), report(0.0005, 60, '20'), report(0.05, 60, '30')] };
   await page.setInputFiles('#drone-track-file', { name: 'track.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(track)) });
+  // The administrator issues alerts: the confirmed incursion is drafted as an alert of the warning network.
+  await page.check('#drone-draft-alerts');
   await page.click('#drone-check');
   await page.waitForSelector('#drone-incursions');
+  assert.equal(await page.textContent('#drone-drafted'), 'Draft alerts (to approve and publish): incursion 1');
+  assert.match(await page.getAttribute('#drone-drafted a', 'href'), /^#\/alerts\/[0-9a-z]+$/);
   const rows = await page.$$eval('[data-testid="incursion"]', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
   assert.equal(rows.length, 1);
   assert.match(rows[0][1], /TEST-UAS-1/);

@@ -13,6 +13,7 @@ import { debounce, h, replace, select, toast } from './dom.js';
 import { basemapLayers, bboxOf, newMap, registryInView } from './map.js';
 import { countryName, getMeta } from './meta.js';
 import { errorText } from './analysis.js';
+import { currentUser } from './session.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const ZONE = '#6b3fa0';
@@ -253,6 +254,8 @@ function checkSection(mapApi, state) {
   const run = h('button', { type: 'button', class: 'btn', id: 'drone-check', disabled: true }, 'Check the track');
   const error = h('div', { class: 'form-error', role: 'alert', id: 'drone-check-error', hidden: true });
   const result = h('div', { id: 'drone-check-result', 'aria-live': 'polite' });
+  // Alert issuers may have each confirmed incursion drafted as an alert of the warning network.
+  const draftAlerts = currentUser()?.may_issue_alerts ? h('input', { type: 'checkbox', id: 'drone-draft-alerts' }) : null;
   const sync = () => { run.disabled = !state.zonesDoc || !trackFile.files?.[0]; };
   state.onZones = () => {
     replace(zoneStatus, `Checking against ${state.zonesLabel}.`);
@@ -283,11 +286,16 @@ function checkSection(mapApi, state) {
       const text = await f.text();
       const trimmed = text.trimStart();
       const track = trimmed.startsWith('{') || trimmed.startsWith('[') ? JSON.parse(text) : text;
-      const r = await post('/drone/check', { zones: state.zonesDoc, track });
+      const body = { zones: state.zonesDoc, track };
+      if (draftAlerts?.checked) body.draft_alerts = { tlp: 'TLP:AMBER' };
+      const r = await post('/drone/check', body);
       mapApi.showCheck(r);
       const confirmed = r.incursions.filter((i) => i.status === 'confirmed').length;
+      const drafted = r.draft_alerts || [];
       replace(result,
         h('p', { id: 'drone-check-summary' }, `${r.reports.length} reports against ${r.zones} zones: ${r.incursions.length} incursion${r.incursions.length === 1 ? '' : 's'} (${confirmed} confirmed).`),
+        drafted.length ? h('p', { id: 'drone-drafted' }, 'Draft alerts (to approve and publish): ',
+          drafted.map((d, n) => [n ? ', ' : '', h('a', { href: `#/alerts/${encodeURIComponent(d.alert_id)}` }, `incursion ${d.incursion + 1}`)])) : null,
         incursionTable(r.incursions));
     } catch (e) {
       error.hidden = false;
@@ -302,6 +310,7 @@ function checkSection(mapApi, state) {
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Zone file (ED-269 or ED-318), optional'), zoneFile),
     zoneStatus,
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Track (JSON, or Remote ID messages in hexadecimal)'), trackFile),
+    draftAlerts ? h('label', { class: 'check' }, draftAlerts, ' Draft an alert (TLP:AMBER) for each confirmed incursion') : null,
     h('div', { class: 'button-row' }, run),
     error, result);
 }

@@ -457,18 +457,25 @@ pub async fn get(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<St
 #[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts", request_body(content = Object, description = "tlp, community, recipients, cap or cap_xml"),
     responses((status = 201, body = AlertOut), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn create(State(state): State<AppState>, Auth(p): Auth, JsonBody(body): JsonBody<Object>) -> ApiResult<(StatusCode, Json<AlertOut>)> {
-    require_issuer(&p)?;
-    let env = envelope(&state, &p, &body, None).await?;
-    let alert = compose_cap(&body, &p, state.clock.now_ms(), None, env.tlp, None)?;
+    let a = draft(&state, &p, &body).await?;
+    Ok((StatusCode::CREATED, Json(out(&state, &p, &a, true).await?)))
+}
+
+/// A draft alert of the principal's organisation from a compose body (what `POST
+/// /api/v1/alerts` takes); also how other parts of the server raise alerts (drone
+/// incursions), which then go through approval like any alert.
+pub async fn draft(state: &AppState, p: &Principal, body: &Object) -> ApiResult<StoredAlert> {
+    require_issuer(p)?;
+    let env = envelope(state, p, body, None).await?;
+    let alert = compose_cap(body, p, state.clock.now_ms(), None, env.tlp, None)?;
     if alert.msg_type == MsgType::Ack {
         return Err(ApiError::Invalid(Invalid::one("cap.msg_type", "acknowledge with POST /api/v1/alerts/{id}/ack")));
     }
-    let refs = resolve_references(&state, &p, &alert).await?;
+    let refs = resolve_references(state, p, &alert).await?;
     if matches!(alert.msg_type, MsgType::Update | MsgType::Cancel) && refs.is_empty() {
         return Err(ApiError::Invalid(Invalid::one("cap.references", format!("an {} must reference the alert it follows", alert.msg_type))));
     }
-    let a = create_draft(&state, &p, alert, env, refs).await?;
-    Ok((StatusCode::CREATED, Json(out(&state, &p, &a, true).await?)))
+    create_draft(state, p, alert, env, refs).await
 }
 
 /// Imports a CAP XML document (the body) as a draft; problems name line, column and

@@ -182,13 +182,68 @@ pub struct CheckRequest {
     /// A track: the JSON form (`{"reports": […]}` or an array), or hexadecimal Remote ID messages, one per line, as a string.
     #[schema(value_type = Object)]
     pub track: Value,
+    /// Draft an alert of the warning network for every confirmed incursion (alert issuers
+    /// only): `{"tlp": "TLP:AMBER", "community"?: …}` as for `POST /api/v1/alerts`.
+    #[schema(value_type = Option<Object>)]
+    pub draft_alerts: Option<serde_json::Map<String, Value>>,
+}
+
+/// CAP 1.2 writes "lat,lon" pairs; a polygon's exterior ring as CAP's closed list.
+fn cap_polygon(p: &geo::Polygon<f64>) -> String {
+    p.exterior().0.iter().map(|c| format!("{:.6},{:.6}", c.y, c.x)).collect::<Vec<_>>().join(" ")
+}
+
+/// The CAP alert (JSON model) of a confirmed incursion: a Security event of the zone's
+/// area (its volumes as CAP polygons and circles), with the drone and zone as parameters.
+pub fn incursion_cap(i: &drone::Incursion, zone: &drone::Zone) -> Value {
+    let mut polygons = Vec::new();
+    let mut circles = Vec::new();
+    for v in &zone.volumes {
+        match &v.shape {
+            drone::Shape::Polygon(p) => polygons.push(cap_polygon(p)),
+            drone::Shape::Circle { lon, lat, radius_m } => circles.push(format!("{lat:.6},{lon:.6} {:.3}", radius_m / 1000.0)),
+        }
+    }
+    let summary = i.alert();
+    let severity = match summary["severity"].as_str() {
+        Some("severe") => "Severe",
+        Some("moderate") => "Moderate",
+        _ => "Minor",
+    };
+    let mut parameters = vec![json!({"value_name": "uas_id", "value": i.uas_id}), json!({"value_name": "uas_zone", "value": i.zone_id})];
+    if let Some(a) = &i.asset_id {
+        parameters.push(json!({"value_name": "rampart_asset", "value": a}));
+    }
+    let onset = i.first_time.as_deref().and_then(drone::schedule::rfc3339).map(|s| crate::alerts::cap_time(s * 1000));
+    json!({
+        "status": "Actual",
+        "infos": [{
+            "categories": ["Security"],
+            "event": "UAS zone incursion",
+            "urgency": "Immediate",
+            "severity": severity,
+            "certainty": "Observed",
+            "onset": onset,
+            "headline": summary["headline"],
+            "description": format!(
+                "Drone {} was inside UAS zone {} ({}, {}) for {} position report(s), first at {:.5}, {:.5}.",
+                i.uas_id, i.zone_id, i.zone_name, i.restriction, i.reports, i.entry[1], i.entry[0]
+            ),
+            "parameters": parameters,
+            "areas": [{"area_desc": format!("UAS zone {} ({})", i.zone_name, i.zone_id), "polygons": polygons, "circles": circles}],
+        }],
+    })
 }
 
 /// Checks a drone track against zones: the stays of each drone in each zone, confirmed
-/// or possible, each with the alert it would raise.
+/// or possible, each with the alert it would raise; with `draft_alerts`, a draft alert of
+/// the warning network for each confirmed incursion (to be approved and published).
 #[utoipa::path(post, path = "/api/v1/drone/check", tag = "drones", request_body = CheckRequest,
     responses((status = 200, description = "{zones, reports: [report], incursions: [incursion]}"), (status = 422, body = crate::error::Problem)))]
-pub async fn check(Auth(_p): Auth, JsonBody(req): JsonBody<CheckRequest>) -> ApiResult<Json<Value>> {
+pub async fn check(State(state): State<AppState>, Auth(p): Auth, JsonBody(req): JsonBody<CheckRequest>) -> ApiResult<Json<Value>> {
+    if req.draft_alerts.is_some() && !p.can_issue_alerts() {
+        return Err(ApiError::Forbidden("alerts are drafted by administrators, analysts and protective security advisors of authorities and EU bodies".into()));
+    }
     let zones = drone::read_zones(&req.zones).map_err(|e| ApiError::Invalid(e.within("zones")));
     let track = match &req.track {
         Value::String(text) => drone::track::read(text),
@@ -208,15 +263,36 @@ pub async fn check(Auth(_p): Auth, JsonBody(req): JsonBody<CheckRequest>) -> Api
             return Err(ApiError::Invalid(Invalid(errors)));
         }
     };
-    let result = tokio::task::spawn_blocking(move || {
+    let (mut result, drafts) = tokio::task::spawn_blocking(move || {
         let incursions = drone::check(&zones.zones, &track.reports);
-        json!({
+        // The CAP alert of each confirmed incursion, for drafting below.
+        let caps: Vec<(usize, Value)> = incursions
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.status == drone::Status::Confirmed)
+            .filter_map(|(n, i)| zones.zones.iter().find(|z| z.id == i.zone_id).map(|z| (n, incursion_cap(i, z))))
+            .collect();
+        let result = json!({
             "zones": zones.zones.len(),
             "reports": track.reports,
             "incursions": incursions.iter().map(|i| i.to_json()).collect::<Vec<_>>(),
-        })
+        });
+        (result, caps)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Some(envelope) = req.draft_alerts {
+        let mut drafted = Vec::new();
+        for (n, cap) in drafts {
+            let mut body = envelope.clone();
+            body.insert("cap".into(), cap);
+            let a = crate::alerts::draft(&state, &p, &body).await.map_err(|e| match e {
+                ApiError::Invalid(i) => ApiError::Invalid(i.within("draft_alerts")),
+                other => other,
+            })?;
+            drafted.push(json!({"incursion": n, "alert_id": a.id}));
+        }
+        result["draft_alerts"] = json!(drafted);
+    }
     Ok(Json(result))
 }

@@ -42,6 +42,30 @@ async fn zones_of_sites_round_trip_and_catch_a_drone() {
     assert_eq!((inc[0]["first_time"].as_str(), inc[0]["reports"].as_u64(), inc[0]["status"].as_str()), (Some("2026-01-01T10:00:10Z"), Some(1), Some("confirmed")));
     assert_eq!(inc[0]["alert"]["severity"], "severe");
 
+    // The same check drafts an alert of the warning network for the confirmed incursion; once
+    // a second person approves it and it is published, the substation's operator receives it.
+    let viewer = app.login("viewer.de").await;
+    let asked = json!({"zones": ed269.body, "track": track, "draft_alerts": {"tlp": "TLP:AMBER"}});
+    assert_eq!(viewer.send(Method::POST, "/api/v1/drone/check", Some(asked.clone())).await.status, 403, "viewers do not issue alerts");
+    let r = c.send(Method::POST, "/api/v1/drone/check", Some(asked)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!((r.body["draft_alerts"].as_array().map(Vec::len), r.body["draft_alerts"][0]["incursion"].as_u64()), (Some(1), Some(0)));
+    let id = r.body["draft_alerts"][0]["alert_id"].as_str().expect("alert id").to_string();
+    let a = c.get(&format!("/api/v1/alerts/{id}")).await.body;
+    let info = &a["cap"]["infos"][0];
+    assert_eq!(
+        (a["state"].as_str(), info["event"].as_str(), info["severity"].as_str(), info["onset"].as_str(), info["areas"][0]["circles"][0].as_str()),
+        (Some("draft"), Some("UAS zone incursion"), Some("Severe"), Some("2026-01-01T10:00:10+00:00"), Some("52.520000,13.400000 0.300"))
+    );
+    let assessor = app.login("assessor.de").await;
+    for (who, step) in [(&c, "submit"), (&assessor, "approve"), (&c, "publish")] {
+        let r = who.send(Method::POST, &format!("/api/v1/alerts/{id}/{step}"), Some(json!({}))).await;
+        assert_eq!(r.status, 200, "{step}: {:?}", r.body);
+    }
+    let inbox = app.login("operator.de").await.get("/api/v1/alerts").await.body;
+    let ids: Vec<&str> = inbox["items"].as_array().expect("items").iter().filter_map(|x| x["id"].as_str()).collect();
+    assert_eq!(ids, [id.as_str()], "the grid operator of DE-SUB-1 receives the drone alert");
+
     // Remote ID messages as text: a Basic ID, then a location over the substation at 80 m above ground.
     let lat = 525_200_000i32.to_le_bytes().iter().map(|b| format!("{b:02X}")).collect::<String>();
     let lon = 134_000_000i32.to_le_bytes().iter().map(|b| format!("{b:02X}")).collect::<String>();
