@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium } from './harness.mjs';
+import { env, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const PASSWORD = env('RAMPART_PASSWORD');
@@ -38,13 +38,8 @@ async function browser(name) {
   return launchChromium(profile, pageErrors);
 }
 
-async function signIn(page, user) {
-  await page.goto(`${BASE}/#/login`);
-  await page.waitForSelector('#username');
-  await page.fill('#username', user);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login');
-  await page.waitForSelector('#user-name');
+async function signInAs(page, user) {
+  await signIn(page, BASE, user, PASSWORD);
   assert.equal(await page.textContent('#user-name'), user);
 }
 
@@ -78,7 +73,7 @@ after(async () => {
 
 test('the operator opens the inbox and is connected live', STEP, async () => {
   const page = field.page;
-  await signIn(page, 'browser.operator');
+  await signInAs(page, 'browser.operator');
   await page.click('#nav-alerts');
   await page.waitForFunction(() => document.querySelector('#alert-live')?.textContent === 'live');
   assert.equal(await page.locator('#alert-new').count(), 0, 'operators do not compose alerts');
@@ -86,7 +81,7 @@ test('the operator opens the inbox and is connected live', STEP, async () => {
 
 test('the author composes an alert with a drawn area and sees the recipients it matches', STEP, async () => {
   const page = desk.page;
-  await signIn(page, 'browser.author');
+  await signInAs(page, 'browser.author');
   await page.click('#nav-alerts');
   await page.click('#alert-new');
   await page.waitForFunction(() => document.body.dataset.alertMapReady === '1');
@@ -123,7 +118,7 @@ test('the author composes an alert with a drawn area and sees the recipients it 
 test('a second person approves and publishes; the operator sees it arrive live and acknowledges', STEP, async () => {
   const page = desk.page;
   await signOut(page);
-  await signIn(page, 'browser.approver');
+  await signInAs(page, 'browser.approver');
   await page.goto(`${BASE}/#/alerts/${alertId}`);
   await page.click('#alert-approve');
   await page.waitForFunction(() => document.querySelector('#alert-state')?.textContent === 'approved');
@@ -140,7 +135,7 @@ test('a second person approves and publishes; the operator sees it arrive live a
 
   // The author opens it and waits for the acknowledgement, which arrives live too.
   await signOut(page);
-  await signIn(page, 'browser.author');
+  await signInAs(page, 'browser.author');
   await page.goto(`${BASE}/#/alerts/${alertId}`);
   await page.waitForSelector('#alert-acks');
   assert.match(await page.textContent('#alert-acks'), /None yet/);
@@ -158,7 +153,7 @@ test('a second person approves and publishes; the operator sees it arrive live a
 test('an operator of an unrelated organisation does not see the alert', STEP, async () => {
   const page = desk.page;
   await signOut(page);
-  await signIn(page, 'browser.stranger');
+  await signInAs(page, 'browser.stranger');
   await page.click('#nav-alerts');
   await page.waitForFunction(() => Number(document.body.dataset.alertsLoaded || 0) > 0);
   assert.equal(await page.locator(`#alert-list [data-alert-id="${alertId}"]`).count(), 0);

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium } from './harness.mjs';
+import { env, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const ADMIN = env('RAMPART_USER');
@@ -98,11 +98,7 @@ after(async () => {
 });
 
 test('an analyst finds the Analysis page in the header', STEP, async () => {
-  await page.goto(`${BASE}/#/login`);
-  await page.fill('#username', ANALYST);
-  await page.fill('#password', ANALYST_PASSWORD);
-  await page.click('#login');
-  await page.waitForSelector('#user-name');
+  await signIn(page, BASE, ANALYST, ANALYST_PASSWORD);
   await page.click('#nav-analysis');
   await page.waitForSelector('#scenario-form');
   assert.match(page.url(), /#\/analysis$/);

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
-import { env, launchChromium } from './harness.mjs';
+import { env, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const ADMIN = env('RAMPART_USER');
@@ -60,13 +60,7 @@ function ellipse(lon, lat, eastM, northM) {
   return [ring];
 }
 
-async function signIn(user, password = PASSWORD) {
-  await page.goto(`${BASE}/#/login`);
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await page.click('#login');
-  await page.waitForSelector('#user-name');
-}
+const signInAs = (user, password = PASSWORD) => signIn(page, BASE, user, password);
 
 async function signOut() {
   await page.click('#logout');
@@ -157,7 +151,7 @@ after(async () => {
 let assessmentId;
 
 test('the operator requests an assessment of its stadium', STEP, async () => {
-  await signIn(USERS.requester);
+  await signInAs(USERS.requester);
   await page.click('#nav-assessments');
   await page.waitForSelector('#assess-request-form');
   await page.fill('#assess-request-site', SITE);
@@ -176,7 +170,7 @@ test('the operator requests an assessment of its stadium', STEP, async () => {
 });
 
 test('the lead assessor plans, surveys on a tablet, scores and writes findings', STEP, async () => {
-  await signIn(USERS.lead);
+  await signInAs(USERS.lead);
   await page.goto(`${BASE}/#/assessments/${assessmentId}/plan`);
   await page.waitForSelector('#plan-save');
   await page.selectOption('#plan-kind', 'event');
@@ -232,7 +226,7 @@ test('the lead assessor plans, surveys on a tablet, scores and writes findings',
 });
 
 test('a second assessor approves and issues; the PDF carries the TLP label on every page', STEP, async () => {
-  await signIn(USERS.reviewer);
+  await signInAs(USERS.reviewer);
   await page.goto(`${BASE}/#/assessments/${assessmentId}/review`);
   await page.waitForSelector('#review-approve:not([disabled])');
   await page.fill('#review-comment', 'Agreed.');
@@ -258,7 +252,7 @@ test('a second assessor approves and issues; the PDF carries the TLP label on ev
 });
 
 test('a user of another organisation is told the assessment does not exist', STEP, async () => {
-  await signIn(USERS.outsider);
+  await signInAs(USERS.outsider);
   await page.goto(`${BASE}/#/assessments/${assessmentId}`);
   await page.waitForSelector('#assess-error');
   assert.equal(await page.textContent('#assess-error'), `Assessment ${assessmentId} not found.`);

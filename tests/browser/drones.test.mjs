@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium } from './harness.mjs';
+import { env, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -48,11 +48,7 @@ after(async () => {
 });
 
 test('the Drones page is in the header', STEP, async () => {
-  await page.goto(`${BASE}/#/login`);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login');
-  await page.waitForSelector('#user-name');
+  await signIn(page, BASE, USER, PASSWORD);
   await page.click('#nav-drones');
   await page.waitForSelector('#drone-preview');
   assert.match(page.url(), /#\/drones$/);

@@ -27,3 +27,12 @@ export async function launchChromium(profile, pageErrors, options = {}) {
   page.on('pageerror', (e) => pageErrors.push(e.message));
   return { context, page };
 }
+
+/** Signs in through the login page and waits for the header to show the user. */
+export async function signIn(page, base, user, password) {
+  await page.goto(`${base}/#/login`);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('#login');
+  await page.waitForSelector('#user-name');
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium } from './harness.mjs';
+import { env, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -51,11 +51,7 @@ after(async () => {
 });
 
 test('draws a perimeter and an approach, and reads the ratings it needs', STEP, async () => {
-  await page.goto(`${BASE}/#/login`);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login');
-  await page.waitForSelector('#user-name');
+  await signIn(page, BASE, USER, PASSWORD);
   await page.click('#nav-hvm');
   await page.waitForSelector('#hvm-run');
   assert.match(page.url(), /#\/hvm$/);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium } from './harness.mjs';
+import { env, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -31,11 +31,7 @@ before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   profile = mkdtempSync(join(tmpdir(), 'rampart-chromium-threat-'));
   ({ context, page } = await launchChromium(profile, pageErrors, { viewport: { width: 1280, height: 900 } }));
-  await page.goto(`${BASE}/#/login`);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login');
-  await page.waitForSelector('#user-name');
+  await signIn(page, BASE, USER, PASSWORD);
 });
 
 after(async () => {
