@@ -46,6 +46,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The client accepts none of the media types the endpoint answers in (406).
+    #[error("{0}")]
+    NotAcceptable(String),
     /// A service the request needs is missing or failed (e.g. Chromium for PDF reports).
     #[error("{0}")]
     Unavailable(String),
@@ -98,6 +101,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::PayloadTooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", d, vec![]),
             ApiError::UnsupportedMediaType(d) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", d, vec![]),
+            ApiError::NotAcceptable(d) => (StatusCode::NOT_ACCEPTABLE, "Not acceptable", d, vec![]),
             ApiError::Unavailable(d) => {
                 tracing::warn!(detail = %d, "service unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", d, vec![])

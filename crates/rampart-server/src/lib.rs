@@ -28,6 +28,7 @@ pub mod network;
 pub mod precursor_reports;
 mod openapi;
 pub mod report;
+pub mod taxii;
 pub mod threat;
 pub mod transfer;
 mod web;
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}", get(incidents::get))
         .route("/incidents/{id}/notify", post(incidents::notify_draft))
         .route("/incidents/{id}/updates", post(incidents::update))
+        .route("/stix/bundle", get(taxii::export))
         .route("/communities", get(communities::list))
         .route("/communities/{id}", get(communities::get).put(communities::put).delete(communities::delete))
         .route("/users", get(directory::list_users).post(directory::create_user))
@@ -220,6 +222,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/health", get(health))
+        .route("/taxii2/", get(taxii::discovery))
+        .route("/taxii2/api/", get(taxii::api_root))
+        .route("/taxii2/api/collections/", get(taxii::list_collections))
+        .route("/taxii2/api/collections/{id}/", get(taxii::get_collection))
+        .route("/taxii2/api/collections/{id}/objects/", get(taxii::get_objects))
         .route("/metrics", get(metrics::serve))
         .fallback(web::serve)
         .layer(DefaultBodyLimit::max(max_body))

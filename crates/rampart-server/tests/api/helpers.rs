@@ -108,7 +108,7 @@ pub struct Client {
     pub http: reqwest::Client,
     pub csrf: Option<String>,
     pub bearer: Option<String>,
-    base: String,
+    pub base: String,
 }
 
 pub struct Reply {

@@ -12,4 +12,5 @@ mod hvm;
 mod incidents;
 mod registry;
 mod sharing;
+mod taxii;
 mod threat;
