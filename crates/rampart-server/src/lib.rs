@@ -19,6 +19,7 @@ pub mod communities;
 pub mod directory;
 pub mod drone;
 pub mod error;
+pub mod feeds;
 pub mod hvm;
 pub mod incidents;
 pub mod json;
@@ -157,6 +158,9 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/notify", post(incidents::notify_draft))
         .route("/incidents/{id}/updates", post(incidents::update))
         .route("/stix/bundle", get(taxii::export))
+        .route("/feeds/alerts.atom", get(feeds::alerts))
+        .route("/feeds/incidents.atom", get(feeds::incidents))
+        .route("/feeds/communities/{file}", get(feeds::community))
         .route("/communities", get(communities::list))
         .route("/communities/{id}", get(communities::get).put(communities::put).delete(communities::delete))
         .route("/users", get(directory::list_users).post(directory::create_user))

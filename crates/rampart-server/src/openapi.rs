@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{alerts, analysis, assessments, assets, audit, auth, communities, directory, drone, hvm, incidents, meta, network, precursor_reports, taxii, threat, transfer};
+use crate::{alerts, analysis, assessments, assets, audit, auth, communities, directory, drone, feeds, hvm, incidents, meta, network, precursor_reports, taxii, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
         directory::list_organisations, directory::get_organisation, directory::create_organisation, directory::update_organisation, directory::delete_organisation,
         directory::list_users, directory::create_user, directory::get_user, directory::update_user,
         incidents::list, incidents::create, incidents::get, incidents::notify_draft, incidents::update,
-        taxii::export,
+        taxii::export, feeds::alerts, feeds::incidents, feeds::community,
         communities::list, communities::get, communities::put, communities::delete, communities::get_profile, communities::put_profile,
         transfer::import, transfer::export_geojson, transfer::export_csv,
         analysis::create_run, analysis::list_runs, analysis::get_run, analysis::cancel_run,

@@ -388,13 +388,14 @@ async fn matrix(backend: Backend) {
     // anonymous callers nothing.
     let all = "/taxii2/api/collections/{all}/";
     let all_id = c[0].get("/taxii2/api/collections/").await.body["collections"][0]["id"].as_str().expect("collection id").to_string();
-    for path in ["/taxii2/", "/taxii2/api/", "/taxii2/api/collections/", "/api/v1/stix/bundle"] {
+    for path in ["/taxii2/", "/taxii2/api/", "/taxii2/api/collections/", "/api/v1/stix/bundle", "/api/v1/feeds/alerts.atom", "/api/v1/feeds/incidents.atom"] {
         check(&c, Method::GET, path, none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
     }
     for sub in ["", "objects/"] {
         check(&c, Method::GET, &format!("{}{sub}", all.replace("{all}", &all_id)), none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
     }
     check(&c, Method::GET, "/taxii2/api/collections/00000000-0000-0000-0000-000000000000/objects/", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+    check(&c, Method::GET, "/api/v1/feeds/communities/nowhere.atom", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
 
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;

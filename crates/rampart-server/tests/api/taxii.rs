@@ -1,4 +1,4 @@
-//! STIX 2.1 and the read-only TAXII 2.1 server: what each reader gets, under TLP.
+//! STIX 2.1, the read-only TAXII 2.1 server and the Atom feeds: what each reader gets, under TLP.
 
 use crate::alerts::{cap_json, publish, AROUND_GRID};
 use crate::helpers::{spawn_app, Client};
@@ -29,6 +29,7 @@ async fn collections_and_objects_follow_the_labels() {
     let (analyst, assessor) = (app.login("analyst.de").await, app.login("assessor.de").await);
     // A GREEN alert to the German energy community, and an AMBER one to the operators in the area.
     publish(&analyst, &assessor, json!({"tlp": "TLP:GREEN", "community": "de-energy", "cap": cap_json("Community advisory", AROUND_GRID)})).await;
+    app.clock.advance(60_000);
     publish(&analyst, &assessor, json!({"tlp": "TLP:AMBER", "cap": cap_json("Grid threat", AROUND_GRID)})).await;
 
     let operator = app.login("operator.de").await;
@@ -67,4 +68,25 @@ async fn collections_and_objects_follow_the_labels() {
     assert_eq!(r.status().as_u16(), 406);
     let b = operator.get("/api/v1/stix/bundle").await.body;
     assert_eq!((b["type"].as_str(), ids(&b, "identity"), ids(&b, "report").len()), (Some("bundle"), vec!["de-authority".to_string()], 2));
+
+    // Atom feeds per audience: the operator's alerts, the community's, and nothing for the French analyst.
+    let feed = |c: &Client, path: &str| {
+        let url = format!("{}{path}", c.base);
+        let http = c.http.clone();
+        async move {
+            let r = http.get(url).send().await.expect("feed");
+            let status = r.status().as_u16();
+            let media = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            (status, media, r.text().await.unwrap_or_default())
+        }
+    };
+    let titles = |xml: &str| xml.split("<entry>").skip(1).filter_map(|e| e.split("<title>").nth(1)?.split("</title>").next().map(str::to_string)).collect::<Vec<_>>();
+    let (s, media, xml) = feed(&operator, "/api/v1/feeds/alerts.atom").await;
+    assert_eq!((s, media.as_str()), (200, "application/atom+xml; charset=utf-8"));
+    assert_eq!(titles(&xml), ["[TLP:AMBER] Grid threat", "[TLP:GREEN] Community advisory"]);
+    let (_, _, xml) = feed(&operator, "/api/v1/feeds/communities/de-energy.atom").await;
+    assert_eq!(titles(&xml), ["[TLP:GREEN] Community advisory"]);
+    assert_eq!(feed(&french, "/api/v1/feeds/communities/de-energy.atom").await.0, 404);
+    assert_eq!(titles(&feed(&french, "/api/v1/feeds/alerts.atom").await.2), Vec::<String>::new());
+    assert_eq!(feed(&operator, "/api/v1/feeds/incidents.atom").await.0, 200);
 }
