@@ -3,7 +3,8 @@
 // draft (the 24-hour countdown runs), notifies it (routed to the French single point of
 // contact), files the detailed report, and a report with a missing field is refused
 // with the field named. scripts/test.sh makes de-authority and fr-authority their
-// member states' single points of contact.
+// member states' single points of contact. Then the audit page shows who notified it
+// and verifies the hash chain.
 //
 //   RAMPART_URL=http://127.0.0.1:8080 RAMPART_USER=admin RAMPART_PASSWORD=... node --test incidents.test.mjs
 import assert from 'node:assert/strict';
@@ -82,5 +83,16 @@ test('an incident is drafted, notified with its countdown and routing, and repor
   await page.click('#incident-submit');
   await page.waitForSelector('#incident-form .form-error:not([hidden])');
   assert.match(await page.textContent('#incident-form .form-error'), /significance\.member_states: name at least the member state/);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the audit trail shows the notification and its chain verifies', STEP, async () => {
+  await page.click('#nav-audit');
+  await page.waitForSelector('#audit-table tbody tr');
+  const shared = page.locator('#audit-table tbody tr', { hasText: 'share' }).filter({ hasText: 'incident inc-' });
+  assert.ok(await shared.count() >= 1, 'the notification is in the trail');
+  assert.match(await shared.first().textContent(), /browser\.admin/);
+  await page.click('#audit-verify');
+  await page.waitForFunction(() => /^All \d+ entries verify; the last hash is [0-9a-f]{16}…$/.test(document.querySelector('#audit-verdict').textContent));
   assert.deepEqual(pageErrors, []);
 });

@@ -1,9 +1,10 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
 // #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/assessments, #/assessments/{id}/{tab},
-// #/alerts, #/alerts/{id}, #/alerts/new).
+// #/alerts, #/alerts/{id}, #/alerts/new, #/audit).
 import { showAlerts } from './alerts.js';
 import { showAnalysis } from './analysis.js';
+import { showAudit } from './audit.js';
 import { showAssessment, showAssessments } from './assessments.js';
 import { showHvm } from './hvm.js';
 import { showIncidents } from './incidents.js';
@@ -23,7 +24,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view', 'audit-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -129,6 +130,15 @@ async function route() {
       showOnly('hvm-view');
       document.title = 'Vehicle approaches · Rampart';
       await showHvm(byId('hvm-view'));
+      return;
+    case 'audit':
+      if (!isAdmin()) {
+        window.location.hash = '#/map';
+        return;
+      }
+      showOnly('audit-view');
+      document.title = 'Audit trail · Rampart';
+      await showAudit(byId('audit-view'));
       return;
     case 'incidents':
       showOnly('incidents-view');

@@ -91,3 +91,12 @@ pub async fn list(State(state): State<AppState>, auth: Auth, Query(q): Query<Aud
         .collect();
     Ok(Json(AuditPage { items, next_after }))
 }
+
+/// Walks the hash chain (administrators): how many entries verify, and the first break.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, description = "{entries, last_hash, first_break: {seq, reason} | null}"), (status = 403, body = crate::error::Problem)))]
+pub async fn verify(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    auth.require_admin()?;
+    let report = state.store.audit_verify().await?;
+    Ok(Json(serde_json::to_value(&report).map_err(|e| ApiError::Internal(e.to_string()))?))
+}

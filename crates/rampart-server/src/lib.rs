@@ -197,6 +197,7 @@ pub fn router(state: AppState) -> Router {
         .route("/drone/check", post(drone::check).layer(DefaultBodyLimit::max(DRONE_MAX_BODY)))
         .route("/hvm", post(hvm::analyse))
         .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
         .route("/assessments", get(assessments::list).post(assessments::create))
         .route("/assessments/methodologies", get(assessments::methodologies))
         .route("/assessments/{id}", get(assessments::get))

@@ -26,7 +26,7 @@ use utoipa::{Modify, OpenApi};
         precursor_reports::create, precursor_reports::list, precursor_reports::get,
         drone::zones, drone::import, drone::check,
         hvm::analyse,
-        audit::list,
+        audit::list, audit::verify,
         assessments::list, assessments::methodologies, assessments::create, assessments::get, assessments::methodology, assessments::plan,
         assessments::answers, assessments::attach, assessments::attachment, assessments::score, assessments::suggestions, assessments::findings,
         assessments::submit, assessments::approve, assessments::send_back, assessments::issue, assessments::trail, assessments::changes,

@@ -55,7 +55,7 @@ async fn matrix(backend: Backend) {
         check(&c, Method::GET, path, none, [200, 200, 200, 200, 200, 200, 200, 401]).await;
     }
     // Administrators only.
-    for path in ["/api/v1/users", "/api/v1/users/viewer.de", "/metrics", "/api/v1/audit"] {
+    for path in ["/api/v1/users", "/api/v1/users/viewer.de", "/metrics", "/api/v1/audit", "/api/v1/audit/verify"] {
         check(&c, Method::GET, path, none, [200, 403, 403, 403, 403, 403, 403, 401]).await;
     }
 

@@ -61,6 +61,9 @@ async fn trail(backend: Backend) {
 
     let report = app.state.store.audit_verify().await.expect("verify");
     assert_eq!((report.entries, report.first_break), (8, None));
+    // The same walk through the API, as the web app's audit page asks for it.
+    let v = admin.get("/api/v1/audit/verify").await.body;
+    assert_eq!((v["entries"].as_i64(), v["first_break"].clone(), v["last_hash"].as_str()), (Some(8), serde_json::Value::Null, Some(report.last_hash.as_str())));
 }
 
 #[tokio::test]
