@@ -15,6 +15,7 @@ pub mod error;
 pub mod fields;
 pub mod geometry;
 pub mod incident;
+pub mod library;
 pub mod ids;
 pub mod org;
 pub mod taxonomy;

@@ -11,6 +11,7 @@ mod assets;
 mod bulk;
 mod error;
 mod incidents;
+mod library;
 mod network;
 mod rows;
 mod runs;
@@ -23,6 +24,7 @@ pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset}
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
 pub use incidents::{IncidentRecord, IncidentUpdate};
+pub use library::{AttachmentMeta, EventRecord, LibraryChange};
 pub use network::{Neighbourhood, StoredDependency, StoredLink};
 pub use runs::{AssetPlace, NewRun, RunRecord, RunStatus, INTERRUPTED};
 
