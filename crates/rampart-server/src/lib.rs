@@ -19,6 +19,8 @@ pub mod error;
 pub mod hvm;
 pub mod incidents;
 pub mod json;
+pub mod library;
+pub mod library_index;
 pub mod meta;
 mod metrics;
 pub mod network;
@@ -78,6 +80,8 @@ pub struct AppState {
     metrics: Arc<metrics::Metrics>,
     /// Analysis runs computed by this process.
     pub jobs: Arc<analysis::Jobs>,
+    /// The library's search index in this process.
+    pub library: Arc<library::Library>,
 }
 
 impl AppState {
@@ -91,6 +95,7 @@ impl AppState {
             locate: None,
             metrics: Arc::new(metrics::Metrics::default()),
             jobs,
+            library: Arc::new(library::Library::default()),
         }
     }
 }
@@ -137,6 +142,16 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}", get(incidents::get))
         .route("/incidents/{id}/notify", post(incidents::notify_draft))
         .route("/incidents/{id}/updates", post(incidents::update))
+        .route("/library/search", get(library::search_http))
+        .route("/library/documents", get(library::list).post(library::create))
+        .route("/library/documents/{id}", get(library::get).put(library::update).delete(library::delete))
+        .route(
+            "/library/documents/{id}/attachments",
+            post(library::upload).layer(DefaultBodyLimit::max(library::MAX_ATTACHMENT + 1)),
+        )
+        .route("/library/documents/{id}/attachments/{attachment}", get(library::download_http))
+        .route("/library/events", get(library::list_events).post(library::create_event))
+        .route("/library/events/{id}", get(library::get_event))
         .route("/communities", get(communities::list))
         .route("/communities/{id}", get(communities::get).put(communities::put).delete(communities::delete))
         .route("/users", get(directory::list_users).post(directory::create_user))

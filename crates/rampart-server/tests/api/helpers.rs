@@ -156,6 +156,20 @@ impl Client {
         Reply { status, content_type, body }
     }
 
+    /// Sends raw bytes with a content type (file uploads).
+    pub async fn upload(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
+        let mut req = self.http.post(format!("{}{path}", self.base)).header("content-type", content_type).body(bytes);
+        if let Some(t) = &self.csrf {
+            req = req.header("X-CSRF-Token", t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, content_type, body }
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, None).await
     }

@@ -7,6 +7,7 @@ mod drone;
 mod helpers;
 mod hvm;
 mod incidents;
+mod library;
 mod registry;
 mod sharing;
 mod threat;
