@@ -48,6 +48,11 @@ export RAMPART_DATA_DIR="$WORK/data" RAMPART_LOG=warn
 "$BIN" generate --assets 10000 --seed 7 >/dev/null
 "$BIN" user add browser.admin --role admin --org eu-coordination --password-stdin <<<"browser-test-password" >/dev/null
 for authority in de-authority fr-authority; do "$BIN" org sharing "$authority" --contact-point true >/dev/null; done
+# The library test: a community of the German and French authorities, a user of each, and one outside it.
+"$BIN" community add lib-authorities --name "Library test authorities" --member de-authority,fr-authority >/dev/null
+for u in lib.de:de-authority lib.fr:fr-authority lib.eu:eu-coordination; do
+  "$BIN" user add "${u%%:*}" --role analyst --org "${u#*:}" --password-stdin <<<"browser-test-password" >/dev/null
+done
 PORT=$(free_port)
 "$BIN" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

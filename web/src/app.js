@@ -1,9 +1,10 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
-// #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}]).
+// #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/library[/{id}]).
 import { showAnalysis } from './analysis.js';
 import { showHvm } from './hvm.js';
 import { showIncidents } from './incidents.js';
+import { showLibrary } from './library.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
@@ -20,7 +21,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'library-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -131,6 +132,11 @@ async function route() {
       showOnly('incidents-view');
       document.title = 'Incidents · Rampart';
       await showIncidents(byId('incidents-view'), r.arg);
+      return;
+    case 'library':
+      showOnly('library-view');
+      document.title = 'Library · Rampart';
+      await showLibrary(byId('library-view'), r.arg);
       return;
     case 'asset':
       showOnly('workspace');

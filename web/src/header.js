@@ -17,6 +17,7 @@ export function renderHeader(header, { onLogout }) {
       link('#/drones', 'nav-drones', 'Drones'),
       link('#/hvm', 'nav-hvm', 'Vehicle approaches'),
       link('#/incidents', 'nav-incidents', 'Incidents'),
+      link('#/library', 'nav-library', 'Library'),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? link('#/users', 'nav-users', 'Users') : null),
     h('div', { class: 'user-box' },
