@@ -247,7 +247,10 @@ mod tests {
         Username::parse(&format!("u{i}")).expect("user")
     }
 
-    fn any_doc() -> impl Strategy<Value = (usize, Tlp, Option<usize>, Vec<usize>, Vec<usize>, Vec<usize>, usize)> {
+    /// Originating organisation, label, community, named users, recipient organisations, body words, kind.
+    type Generated = (usize, Tlp, Option<usize>, Vec<usize>, Vec<usize>, Vec<usize>, usize);
+
+    fn any_doc() -> impl Strategy<Value = Generated> {
         (
             0..4usize,
             prop::sample::select(Tlp::ALL.to_vec()),

@@ -47,6 +47,10 @@ pub struct LibraryChange {
 }
 
 type DocRow = (String, String, String, String, i64, i64, i64);
+/// id, document, name, content type, size, SHA-256, author, created.
+type AttachmentRow = (String, String, String, String, i64, String, String, i64);
+/// name, content type, size, SHA-256, bytes, author, created.
+type AttachmentData = (String, String, i64, String, Vec<u8>, String, i64);
 const DOC_COLUMNS: &str = "id, organisation_id, author, content, version, created_at, updated_at";
 
 fn doc_from_row((id, org, author, content, version, created_at, updated_at): DocRow) -> Result<LibraryDocument> {
@@ -178,7 +182,7 @@ impl Store {
     }
 
     pub async fn library_attachments(&self, document_id: &str) -> Result<Vec<AttachmentMeta>> {
-        let rows: Vec<(String, String, String, String, i64, String, String, i64)> = on_pool!(self, p => sqlx::query_as(
+        let rows: Vec<AttachmentRow> = on_pool!(self, p => sqlx::query_as(
             "SELECT id, document_id, name, content_type, size, sha256, author, created_at FROM library_attachments
              WHERE document_id = $1 ORDER BY created_at, id").bind(document_id).fetch_all(p).await?);
         Ok(rows
@@ -198,7 +202,7 @@ impl Store {
 
     /// An attachment of a document with its bytes.
     pub async fn library_attachment(&self, document_id: &str, id: &str) -> Result<Option<(AttachmentMeta, Vec<u8>)>> {
-        let row: Option<(String, String, i64, String, Vec<u8>, String, i64)> = on_pool!(self, p => sqlx::query_as(
+        let row: Option<AttachmentData> = on_pool!(self, p => sqlx::query_as(
             "SELECT name, content_type, size, sha256, data, author, created_at FROM library_attachments WHERE document_id = $1 AND id = $2")
             .bind(document_id).bind(id).fetch_optional(p).await?);
         Ok(row.map(|(name, content_type, size, sha256, data, author, created_at)| {
