@@ -30,6 +30,9 @@ use std::collections::HashMap;
 use tokio::sync::{Mutex, MutexGuard, OnceCell};
 use utoipa::IntoParams;
 
+/// Deepest page offset a search accepts (larger ones are read as this).
+pub const MAX_OFFSET: usize = 10_000;
+
 /// Largest attachment, in bytes.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
 
@@ -361,7 +364,8 @@ impl SearchQuery {
             kind,
             tag: self.tag.clone().filter(|t| !t.trim().is_empty()),
             limit: self.limit.unwrap_or(20),
-            offset: self.offset.unwrap_or(0),
+            // A page further than this is not a page anyone reads; it would only cost memory.
+            offset: self.offset.unwrap_or(0).min(MAX_OFFSET),
         })
     }
 }

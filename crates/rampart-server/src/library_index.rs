@@ -196,7 +196,7 @@ impl LibraryIndex {
         let mut facets = FacetCollector::for_field("kind_facet");
         facets.add_facet(Facet::root());
         let limit = req.limit.clamp(1, 100);
-        let page = TopDocs::with_limit(limit).and_offset(req.offset);
+        let page = TopDocs::with_limit(limit).and_offset(req.offset.min(10_000));
         let (addresses, total, facet_counts): (Vec<DocAddress>, usize, _) = if text.is_some() {
             let (top, total, fc) = searcher.search(&query, &(page, Count, facets)).map_err(err)?;
             (top.into_iter().map(|(_, a)| a).collect(), total, fc)

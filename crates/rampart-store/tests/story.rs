@@ -376,6 +376,11 @@ async fn library(store: &Store) {
     store.create_library_event(&event).await.expect("event");
     assert_eq!(store.library_events(None).await.expect("events"), vec![event.clone()]);
     assert_eq!(store.library_events(Some("ev-1")).await.expect("event"), vec![event]);
+    // A community that is still an audience is not deleted.
+    match store.delete_community(&CommunityId::parse("lib-grids").expect("id")).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "community lib-grids is still the audience of library documents or events"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
 }
 
 /// Incident notifications: a draft, its notification with recipients, updates under

@@ -142,6 +142,8 @@ async fn story(backend: Backend) {
     assert_eq!(admin.get("/api/v1/library/search?q=relays&tag=gates").await.body["total"], 0);
     assert_eq!(admin.get("/api/v1/library/search?q=relays&tag=testing").await.body["total"], 1);
     assert_eq!(fr.get("/api/v1/library/search?q=relays").await.body["total"], 0);
+    let far = admin.get("/api/v1/library/search?q=relays&offset=1000000000000").await;
+    assert_eq!((far.status.as_u16(), far.body["total"].as_i64(), far.body["offset"].as_i64()), (200, Some(1), Some(10_000)), "a far page is empty, not a memory blow-up");
     assert_eq!(fr.get(&format!("/api/v1/library/documents/{id}")).await.status.as_u16(), 404);
 
     // Relabelling: the administrator may tighten but not relax; the originator relaxes.
