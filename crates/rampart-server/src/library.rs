@@ -434,8 +434,8 @@ pub async fn delete(State(state): State<AppState>, Auth(p): Auth, Path(id): Path
 
 #[derive(Deserialize, IntoParams)]
 pub struct AttachQuery {
-    /// The file name.
-    pub name: String,
+    /// The file name (required).
+    pub name: Option<String>,
 }
 
 /// Uploads an attachment: the raw bytes as the body, its type as `Content-Type` (PDF, PNG,
@@ -446,7 +446,7 @@ pub struct AttachQuery {
         (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn upload(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>, Query(q): Query<AttachQuery>, headers: HeaderMap, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let meta = attach(&state.store, &p, &id, &q.name, declared, &body, state.clock.now_ms()).await?;
+    let meta = attach(&state.store, &p, &id, q.name.as_deref().unwrap_or(""), declared, &body, state.clock.now_ms()).await?;
     Ok((StatusCode::CREATED, Json(attachment_json(&meta))))
 }
 

@@ -161,6 +161,8 @@ async fn story(backend: Backend) {
     let r = op.upload(&format!("{att}?name=relays.pdf"), "application/pdf", b"not a pdf".to_vec()).await;
     assert_eq!((r.status.as_u16(), r.body["errors"][0]["message"].as_str()), (422, Some("the content is not application/pdf (it looks like text/plain)")));
     assert_eq!(op.upload(&format!("{att}?name=x.exe"), "application/x-msdownload", b"MZ".to_vec()).await.status.as_u16(), 415);
+    let r = op.upload(&att, "text/plain", b"no name".to_vec()).await;
+    assert_eq!((r.status.as_u16(), r.body["errors"][0]["field"].as_str()), (422, Some("name")));
     let pdf = b"%PDF-1.4\n% relay test plan\n".to_vec();
     let r = op.upload(&format!("{att}?name=plan.pdf"), "application/pdf", pdf.clone()).await;
     assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
