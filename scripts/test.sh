@@ -64,6 +64,11 @@ browser.approver assessor eu-coordination
 browser.operator operator browser-op-fr
 browser.stranger operator browser-op-de
 USERS
+# The library test: a community of the German and French authorities, a user of each, and one outside it.
+"$BIN" community add lib-authorities --name "Library test authorities" --member de-authority,fr-authority >/dev/null
+for u in lib.de:de-authority lib.fr:fr-authority lib.eu:eu-coordination; do
+  "$BIN" user add "${u%%:*}" --role analyst --org "${u#*:}" --password-stdin <<<"browser-test-password" >/dev/null
+done
 PORT=$(free_port)
 "$BIN" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

@@ -36,8 +36,8 @@ export async function request(method, path, body, { signal } = {}) {
 }
 
 /** POST a file's raw bytes (a File or Blob, streamed by the browser) and read the JSON answer. */
-export async function upload(path, file, { signal } = {}) {
-  const headers = { Accept: 'application/json, application/problem+json', 'Content-Type': 'application/octet-stream' };
+export async function upload(path, file, { signal, contentType } = {}) {
+  const headers = { Accept: 'application/json, application/problem+json', 'Content-Type': contentType || 'application/octet-stream' };
   if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
   return send(path, { method: 'POST', headers, body: file, signal });
 }

@@ -1,13 +1,14 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
 // #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/assessments, #/assessments/{id}/{tab},
-// #/alerts, #/alerts/{id}, #/alerts/new, #/audit).
+// #/alerts, #/alerts/{id}, #/alerts/new, #/audit, #/library[/{id}]).
 import { showAlerts } from './alerts.js';
 import { showAnalysis } from './analysis.js';
 import { showAudit } from './audit.js';
 import { showAssessment, showAssessments } from './assessments.js';
 import { showHvm } from './hvm.js';
 import { showIncidents } from './incidents.js';
+import { showLibrary } from './library.js';
 import { showAsset, showNewAsset } from './asset.js';
 import { createBrowse } from './browse.js';
 import { assignSectorColors } from './colors.js';
@@ -24,7 +25,7 @@ import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view', 'audit-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view', 'audit-view', 'library-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -155,6 +156,11 @@ async function route() {
       showOnly('alerts-view');
       document.title = 'Alerts · Rampart';
       await showAlerts(byId('alerts-view'), r.arg);
+      return;
+    case 'library':
+      showOnly('library-view');
+      document.title = 'Library · Rampart';
+      await showLibrary(byId('library-view'), r.arg);
       return;
     case 'asset':
       showOnly('workspace');

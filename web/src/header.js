@@ -19,6 +19,7 @@ export function renderHeader(header, { onLogout }) {
       link('#/hvm', 'nav-hvm', 'Vehicle approaches'),
       link('#/incidents', 'nav-incidents', 'Incidents'),
       link('#/assessments', 'nav-assessments', 'Assessments'),
+      link('#/library', 'nav-library', 'Library'),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? link('#/users', 'nav-users', 'Users') : null,
       isAdmin() ? link('#/audit', 'nav-audit', 'Audit') : null),

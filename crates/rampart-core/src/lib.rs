@@ -17,6 +17,7 @@ pub mod error;
 pub mod fields;
 pub mod geometry;
 pub mod incident;
+pub mod library;
 pub mod ids;
 pub mod org;
 pub mod taxonomy;

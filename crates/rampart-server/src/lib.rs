@@ -23,6 +23,8 @@ pub mod feeds;
 pub mod hvm;
 pub mod incidents;
 pub mod json;
+pub mod library;
+pub mod library_index;
 pub mod meta;
 mod metrics;
 pub mod network;
@@ -97,6 +99,8 @@ pub struct AppState {
     pub jobs: Arc<analysis::Jobs>,
     /// The live event stream's poller, shared by this process's streams.
     pub events: Arc<alerts::EventHub>,
+    /// The library's search index in this process.
+    pub library: Arc<library::Library>,
 }
 
 impl AppState {
@@ -111,6 +115,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             jobs,
             events: Arc::new(alerts::EventHub::default()),
+            library: Arc::new(library::Library::default()),
         }
     }
 }
@@ -161,6 +166,16 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/alerts.atom", get(feeds::alerts))
         .route("/feeds/incidents.atom", get(feeds::incidents))
         .route("/feeds/communities/{file}", get(feeds::community))
+        .route("/library/search", get(library::search_http))
+        .route("/library/documents", get(library::list).post(library::create))
+        .route("/library/documents/{id}", get(library::get).put(library::update).delete(library::delete))
+        .route(
+            "/library/documents/{id}/attachments",
+            post(library::upload).layer(DefaultBodyLimit::max(library::MAX_ATTACHMENT + 1)),
+        )
+        .route("/library/documents/{id}/attachments/{attachment}", get(library::download_http))
+        .route("/library/events", get(library::list_events).post(library::create_event))
+        .route("/library/events/{id}", get(library::get_event))
         .route("/communities", get(communities::list))
         .route("/communities/{id}", get(communities::get).put(communities::put).delete(communities::delete))
         .route("/users", get(directory::list_users).post(directory::create_user))

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{alerts, analysis, assessments, assets, audit, auth, communities, directory, drone, feeds, hvm, incidents, meta, network, precursor_reports, taxii, threat, transfer};
+use crate::{alerts, analysis, assessments, assets, audit, auth, communities, directory, drone, feeds, hvm, incidents, library, meta, network, precursor_reports, taxii, threat, transfer};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         directory::list_users, directory::create_user, directory::get_user, directory::update_user,
         incidents::list, incidents::create, incidents::get, incidents::notify_draft, incidents::update,
         taxii::export, feeds::alerts, feeds::incidents, feeds::community,
+        library::search_http, library::list, library::create, library::get, library::update, library::delete, library::upload, library::download_http,
+        library::list_events, library::create_event, library::get_event,
         communities::list, communities::get, communities::put, communities::delete, communities::get_profile, communities::put_profile,
         transfer::import, transfer::export_geojson, transfer::export_csv,
         analysis::create_run, analysis::list_runs, analysis::get_run, analysis::cancel_run,

@@ -14,6 +14,7 @@ mod audit;
 mod bulk;
 mod error;
 mod incidents;
+mod library;
 mod network;
 mod precursors;
 mod rows;
@@ -31,6 +32,7 @@ pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
 pub use incidents::{IncidentRecord, IncidentUpdate};
 pub use precursors::PrecursorReportRecord;
+pub use library::{AttachmentMeta, EventRecord, LibraryChange};
 pub use network::{Neighbourhood, StoredDependency, StoredLink};
 pub use runs::{AssetPlace, NewRun, RunRecord, RunStatus, INTERRUPTED};
 

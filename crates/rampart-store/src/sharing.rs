@@ -64,7 +64,13 @@ impl Store {
     }
 
     pub async fn delete_community(&self, id: &CommunityId) -> Result<()> {
-        let n = on_pool!(self, p => sqlx::query("DELETE FROM communities WHERE id = $1").bind(id.as_str()).execute(p).await?.rows_affected());
+        let r = on_pool!(self, p => sqlx::query("DELETE FROM communities WHERE id = $1").bind(id.as_str()).execute(p).await.map(|r| r.rows_affected()));
+        let n = match r {
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                return Err(StoreError::Conflict(format!("community {id} is still the audience of library documents or events")));
+            }
+            other => other?,
+        };
         if n == 0 {
             return Err(StoreError::NotFound(format!("community {id}")));
         }

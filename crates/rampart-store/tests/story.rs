@@ -191,6 +191,7 @@ async fn story(store: Store) {
     runs(&store).await;
     sharing_directory(&store).await;
     incidents(&store).await;
+    library(&store).await;
 }
 
 /// Analysis runs: queued, running with progress, then done, failed or cancelled once;
@@ -327,6 +328,75 @@ async fn sharing_directory(store: &Store) {
     assert_eq!(store.get_precursor_report("str-1").await.expect("get"), Some(report));
     store.delete_community(&grids.id).await.expect("delete");
     assert!(matches!(store.delete_community(&grids.id).await, Err(StoreError::NotFound(_))));
+}
+
+/// The library: documents written all-or-nothing with a change for each write, updates
+/// under optimistic versions, attachments, deletion, events.
+async fn library(store: &Store) {
+    use rampart_core::library::{DocumentContent, EventContent, LibraryDocument};
+    use rampart_store::{AttachmentMeta, EventRecord};
+    store.put_community(&parse(json!({"id": "lib-grids", "name": "Grid people", "members": ["fi-op-grid", "ee-op-grid"]}), Community::from_json))
+        .await
+        .expect("community");
+    let doc = |id: &str, title: &str| LibraryDocument {
+        id: id.into(),
+        organisation: OrgId::parse("fi-op-grid").expect("org"),
+        author: Username::parse("ana").expect("user"),
+        content: parse(json!({"kind": "lessons_learnt", "title": title, "body": "Cable *cut*", "tlp": "TLP:GREEN", "community": "lib-grids", "tags": ["cables"]}),
+            DocumentContent::from_json),
+        version: 1,
+        created_at_ms: 60_000,
+        updated_at_ms: 60_000,
+    };
+    let (start, none) = store.library_snapshot().await.expect("snapshot");
+    assert!(none.is_empty());
+    store.insert_library_documents(&[doc("doc-1", "Storm damage"), doc("doc-2", "Excavator")]).await.expect("insert");
+    // A batch with a duplicate stores nothing.
+    match store.insert_library_documents(&[doc("doc-3", "Third"), doc("doc-1", "Again")]).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "document doc-1 already exists"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(store.get_library_document("doc-3").await.expect("get"), None);
+    let changes = store.library_changes_since(start).await.expect("changes");
+    assert_eq!(changes.iter().map(|c| c.document_id.as_str()).collect::<Vec<_>>(), ["doc-1", "doc-2"]);
+    assert!(changes[1].seq > changes[0].seq);
+    let mut changed = doc("doc-1", "Storm damage in Lapland").content;
+    changed.tlp = Tlp::Amber;
+    changed.community = None;
+    assert_eq!(store.update_library_document("doc-1", &changed, 1, 70_000).await.expect("update"), 2);
+    assert!(matches!(store.update_library_document("doc-1", &changed, 1, 71_000).await, Err(StoreError::Conflict(_))));
+    let got = store.get_library_document("doc-1").await.expect("get").expect("exists");
+    assert_eq!((got.content.title.as_str(), got.content.tlp, got.version, got.updated_at_ms), ("Storm damage in Lapland", Tlp::Amber, 2, 70_000));
+    let meta = AttachmentMeta {
+        id: "att-1".into(), document_id: "doc-2".into(), name: "notes.txt".into(), content_type: "text/plain".into(), size: 5,
+        sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824".into(), author: "ana".into(), created_at: 80_000,
+    };
+    store.add_library_attachment(&meta, b"hello").await.expect("attach");
+    assert_eq!(store.library_attachments("doc-2").await.expect("list"), vec![meta.clone()]);
+    assert_eq!(store.library_attachment("doc-2", "att-1").await.expect("get"), Some((meta, b"hello".to_vec())));
+    assert_eq!(store.library_attachment("doc-1", "att-1").await.expect("get"), None, "an attachment is reached through its own document");
+    store.delete_library_document("doc-2", 90_000).await.expect("delete");
+    assert!(matches!(store.delete_library_document("doc-2", 90_001).await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.library_attachments("doc-2").await.expect("list"), vec![]);
+    let after = store.library_changes_since(changes[1].seq).await.expect("changes");
+    assert_eq!(after.iter().map(|c| c.document_id.as_str()).collect::<Vec<_>>(), ["doc-1", "doc-2"]);
+    let (last, docs) = store.library_snapshot().await.expect("snapshot");
+    assert_eq!((last, docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>()), (after[1].seq, vec!["doc-1"]));
+    assert_eq!(store.library_documents_by_id(&["doc-1".into(), "doc-2".into()]).await.expect("by id").len(), 1);
+    let event = EventRecord {
+        id: "ev-1".into(), organisation: OrgId::parse("fi-op-grid").expect("org"), author: Username::parse("ana").expect("user"),
+        content: parse(json!({"title": "Winter drill", "starts_at": "2026-12-01T09:00:00Z", "ends_at": "2026-12-01T12:00:00Z", "place": "Helsinki",
+            "community": "lib-grids"}), EventContent::from_json),
+        created_at: 95_000,
+    };
+    store.create_library_event(&event).await.expect("event");
+    assert_eq!(store.library_events(None).await.expect("events"), vec![event.clone()]);
+    assert_eq!(store.library_events(Some("ev-1")).await.expect("event"), vec![event]);
+    // A community that is still an audience is not deleted.
+    match store.delete_community(&CommunityId::parse("lib-grids").expect("id")).await {
+        Err(StoreError::Conflict(m)) => assert_eq!(m, "community lib-grids is still the audience of library documents or events"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
 }
 
 /// Incident notifications: a draft, its notification with recipients, updates under

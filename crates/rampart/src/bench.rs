@@ -643,3 +643,109 @@ pub fn assess(assessments: usize, seed: u64) -> Result<()> {
     println!("\n{high} high-band scenario risks; sum of residual maxima {checksum:.2}; {suggested} suggestions in all.");
     Ok(())
 }
+
+/// The library's full-text search: `docs` generated documents of mixed labels,
+/// communities and recipients indexed in memory, then `searches` searches of one or two
+/// words as readers of different organisations, each with the TLP filter in the query,
+/// snippets, and every hit re-checked with `tlp::may_read` as the server does.
+pub fn library(docs: usize, searches: usize, seed: u64) -> Result<()> {
+    use rampart_core::library::{may_read, DocKind, DocumentContent, LibraryDocument, Reader};
+    use rampart_core::{CommunityId, OrgId, Tlp, Username};
+    use rampart_server::library_index::{LibraryIndex, SearchRequest};
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let org = |i: usize| OrgId::parse(&format!("org-{i:02}")).map_err(|e| anyhow::anyhow!("{e}"));
+    let user = |i: usize| Username::parse(&format!("user{i:03}")).map_err(|e| anyhow::anyhow!("{e}"));
+    let (orgs, communities, users) = (60usize, 12usize, 240usize);
+    // Each community has 8 member organisations; each organisation 4 users and maybe a supervisor.
+    let members: Vec<Vec<usize>> = (0..communities).map(|_| rand::seq::index::sample(&mut rng, orgs, 8).into_vec()).collect();
+    let supervisor: Vec<Option<usize>> = (0..orgs).map(|o| if o >= 10 && rng.gen_bool(0.6) { Some(rng.gen_range(0..10)) } else { None }).collect();
+    // A vocabulary whose word frequencies fall off like natural language's.
+    let vocabulary: Vec<String> = (0..5000).map(|i| format!("w{i}")).collect();
+    let word = |rng: &mut rand::rngs::StdRng| {
+        let u: f64 = rng.gen();
+        let i = ((vocabulary.len() as f64).powf(u) - 1.0) as usize;
+        vocabulary[i.min(vocabulary.len() - 1)].clone()
+    };
+    let labels = [(Tlp::Clear, 20), (Tlp::Green, 35), (Tlp::Amber, 25), (Tlp::AmberStrict, 10), (Tlp::Red, 10)];
+    let start = Instant::now();
+    let mut all = Vec::with_capacity(docs);
+    for i in 0..docs {
+        let o = rng.gen_range(0..orgs);
+        let tlp = labels.choose_weighted(&mut rng, |l| l.1).map(|l| l.0)?;
+        let body: Vec<String> = (0..rng.gen_range(60..150)).map(|_| word(&mut rng)).collect();
+        let community = matches!(tlp, Tlp::Green).then(|| CommunityId::parse(&format!("c-{}", rng.gen_range(0..communities)))).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let recipient_orgs = if matches!(tlp, Tlp::Amber | Tlp::AmberStrict) { (0..rng.gen_range(1..4)).map(|_| org(rng.gen_range(0..orgs))).collect::<Result<Vec<_>>>()? } else { vec![] };
+        let mut recipient_orgs = recipient_orgs;
+        recipient_orgs.sort();
+        recipient_orgs.dedup();
+        let recipients = if tlp == Tlp::Red { vec![user(rng.gen_range(0..users))?] } else { vec![] };
+        all.push(LibraryDocument {
+            id: format!("doc-{i:06}"),
+            organisation: org(o)?,
+            author: user(o * 4)?,
+            content: DocumentContent {
+                kind: DocKind::ALL[i % 3],
+                title: format!("{} {} {}", word(&mut rng), word(&mut rng), word(&mut rng)),
+                summary: (0..12).map(|_| word(&mut rng)).collect::<Vec<_>>().join(" "),
+                body: body.join(" "),
+                tags: vec![word(&mut rng)],
+                language: "en".into(),
+                sectors: vec![],
+                tlp,
+                community,
+                recipients,
+                recipient_orgs,
+            },
+            version: 1,
+            created_at_ms: i as i64,
+            updated_at_ms: i as i64,
+        });
+    }
+    let generated = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let mut ix = LibraryIndex::new(256_000_000)?;
+    for d in &all {
+        ix.add(d)?;
+    }
+    ix.commit()?;
+    let indexing = start.elapsed().as_secs_f64();
+    let by_id: std::collections::HashMap<&str, &LibraryDocument> = all.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut times = Vec::with_capacity(searches);
+    let (mut hits, mut totals) = (0usize, 0usize);
+    for s in 0..searches {
+        let u = rng.gen_range(0..users);
+        let o = u / 4;
+        let reader = Reader {
+            username: user(u)?,
+            organisation: org(o)?,
+            communities: (0..communities).filter(|c| members[*c].contains(&o)).map(|c| CommunityId::parse(&format!("c-{c}"))).collect::<Result<_, _>>().map_err(|e| anyhow::anyhow!("{e}"))?,
+            supervisor: supervisor[o].map(org).transpose()?,
+            admin: false,
+        };
+        let q = if s % 2 == 0 { word(&mut rng) } else { format!("{} {}", word(&mut rng), word(&mut rng)) };
+        let t = Instant::now();
+        let keys = reader.keys();
+        let found = ix.search(&SearchRequest { q, limit: 20, ..Default::default() }, Some(&keys))?;
+        let readable = found.hits.iter().filter(|h| by_id.get(h.id.as_str()).is_some_and(|d| may_read(d, &reader))).count();
+        times.push(t.elapsed());
+        anyhow::ensure!(readable == found.hits.len(), "a hit the reader may not read");
+        hits += readable;
+        totals += found.total;
+    }
+    times.sort();
+    println!("| benchmark | documents | generate | index | documents/s | searches | p50 | p99 | max | mean hits/page | mean total | peak memory |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| library search (TLP-filtered) | {docs} | {generated:.1} s | {indexing:.1} s | {:.0} | {searches} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} | {:.0} | {} |",
+        docs as f64 / indexing,
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        percentile(&times, 1.0),
+        hits as f64 / searches as f64,
+        totals as f64 / searches as f64,
+        mib(peak_rss_mib())
+    );
+    Ok(())
+}

@@ -14,6 +14,7 @@ mod demo;
 mod drone;
 mod hvm;
 mod incident;
+mod library;
 mod io;
 mod parquet_out;
 mod threat;
@@ -150,6 +151,11 @@ enum Command {
         #[command(subcommand)]
         command: incident::IncidentCommand,
     },
+    /// The library of good practice, lessons learnt and guidance: publish, list, search (TLP-filtered), attach, events.
+    Library {
+        #[command(subcommand)]
+        command: library::LibraryCommand,
+    },
     /// Manage communities: the sharing groups of organisations that TLP:GREEN items go to.
     Community {
         #[command(subcommand)]
@@ -280,6 +286,15 @@ enum BenchCommand {
         /// Serve the event streams from a second server on the same database (delivery through its poll).
         #[arg(long)]
         second_server: bool,
+    },
+    /// The library's TLP-filtered full-text search over generated documents: indexing rate, search p50/p99.
+    Library {
+        #[arg(long, default_value_t = 100_000)]
+        docs: usize,
+        #[arg(long, default_value_t = 400)]
+        searches: usize,
+        #[arg(long, default_value_t = 2557)]
+        seed: u64,
     },
     /// CAP alerts read and validated repeatedly on one thread: alerts per second.
     Cap {
@@ -416,6 +431,7 @@ async fn main() -> Result<()> {
         Command::User { command } => user(&open(&config).await?, command).await,
         Command::Org { command } => org(&open(&config).await?, command).await,
         Command::Incident { command } => incident::incident(&open(&config).await?, command).await,
+        Command::Library { command } => library::library(&open(&config).await?, command).await,
         Command::Community { command } => community::community(&open(&config).await?, command).await,
         Command::Bench { command } => match command {
             BenchCommand::Generate { assets, seed } => bench::generate(assets, seed),
@@ -431,6 +447,7 @@ async fn main() -> Result<()> {
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
             BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
             BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
+            BenchCommand::Library { docs, searches, seed } => bench::library(docs, searches, seed),
         },
     }
 }

@@ -104,6 +104,46 @@ fn communities_and_sharing_profiles() {
 }
 
 #[test]
+fn the_library_publishes_searches_and_attaches_as_labels_allow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("a");
+    ok(&rampart(&data, &["org", "add", "nl-nctv", "--name", "NCTV", "--kind", "authority", "--country", "NL"]));
+    ok(&rampart(&data, &["org", "add", "be-nccn", "--name", "NCCN", "--kind", "authority", "--country", "BE"]));
+    ok(&rampart(&data, &["org", "add", "fr-sgdsn", "--name", "SGDSN", "--kind", "authority", "--country", "FR"]));
+    ok(&rampart(&data, &["user", "add", "duty.nl", "--role", "analyst", "--org", "nl-nctv"]));
+    ok(&rampart(&data, &["user", "add", "duty.be", "--role", "analyst", "--org", "be-nccn"]));
+    ok(&rampart(&data, &["user", "add", "duty.fr", "--role", "analyst", "--org", "fr-sgdsn"]));
+    ok(&rampart(&data, &["community", "add", "benelux", "--name", "Benelux authorities", "--member", "nl-nctv,be-nccn"]));
+    let doc = dir.path().join("doc.json");
+    std::fs::write(&doc, r#"{"kind": "lessons_learnt", "title": "Port evacuation drill", "summary": "What the drill taught us",
+        "body": "Ferry passengers were moved to the muster area in eleven minutes.", "tlp": "TLP:GREEN", "community": "benelux", "tags": ["ports"]}"#)
+        .expect("write");
+    let out = ok(&rampart(&data, &["library", "add", doc.to_str().expect("path"), "--as", "duty.nl"]));
+    let id = out.split(':').next().expect("id").to_string();
+    assert_eq!(out, format!("{id}: published (TLP:GREEN)\n"));
+    let found = ok(&rampart(&data, &["library", "search", "muster", "--as", "duty.be"]));
+    assert!(found.starts_with("1 document(s)\n") && found.contains(&id) && found.contains("*muster*"), "{found}");
+    assert!(ok(&rampart(&data, &["library", "search", "muster", "--as", "duty.fr"])).starts_with("0 document(s)\n"));
+    fails_with(&rampart(&data, &["library", "show", &id, "--as", "duty.fr"]), &format!("document {id} not found"));
+    let notes = dir.path().join("notes.md");
+    std::fs::write(&notes, "# Notes\nMuster points were too small.\n").expect("write");
+    let out = ok(&rampart(&data, &["library", "attach", &id, notes.to_str().expect("path"), "--as", "duty.nl"]));
+    assert!(out.contains("attached notes.md (text/markdown, 38 bytes, sha256 "), "{out}");
+    fails_with(&rampart(&data, &["library", "attach", &id, notes.to_str().expect("path"), "--as", "duty.be"]), "only the originating organisation's people attach files");
+    let shown: serde_json::Value = serde_json::from_str(&ok(&rampart(&data, &["library", "show", &id, "--as", "duty.be"]))).expect("json");
+    assert_eq!((shown["title"].as_str(), shown["attachments"][0]["name"].as_str()), (Some("Port evacuation drill"), Some("notes.md")));
+    std::fs::write(&doc, r#"{"kind": "memo", "title": "x", "tlp": "TLP:GREEN"}"#).expect("write");
+    fails_with(&rampart(&data, &["library", "add", doc.to_str().expect("path"), "--as", "duty.nl"]),
+        "doc.json: kind: unknown document kind \"memo\"; expected one of: good_practice, lessons_learnt, guidance, exercise, other; community: is required for TLP:GREEN");
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, r#"{"title": "Benelux exercise", "starts_at": "2026-12-01T09:00:00Z", "ends_at": "2026-12-01T17:00:00Z", "place": "Antwerp", "community": "benelux"}"#)
+        .expect("write");
+    ok(&rampart(&data, &["library", "event", "add", event.to_str().expect("path"), "--as", "duty.be"]));
+    assert!(ok(&rampart(&data, &["library", "event", "list", "--as", "duty.nl"])).contains("Benelux exercise"));
+    assert!(!ok(&rampart(&data, &["library", "event", "list", "--as", "duty.fr"])).contains("Benelux exercise"));
+}
+
+#[test]
 fn incidents_are_notified_and_their_clocks_watched() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("a");

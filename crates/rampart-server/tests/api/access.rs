@@ -9,9 +9,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 
-const W: [&str; 8] = ["admin", "analyst.de", "assessor.de", "viewer.de", "operator.de", "analyst.fr", "viewer.eu", "anonymous"];
+pub(crate) const W: [&str; 8] = ["admin", "analyst.de", "assessor.de", "viewer.de", "operator.de", "analyst.fr", "viewer.eu", "anonymous"];
 
-async fn clients(app: &TestApp) -> Vec<Client> {
+pub(crate) async fn clients(app: &TestApp) -> Vec<Client> {
     let mut out = Vec::new();
     for (name, _, _) in USERS {
         out.push(app.login(name).await);
@@ -21,7 +21,7 @@ async fn clients(app: &TestApp) -> Vec<Client> {
 }
 
 /// Sends the same request as every user and compares the statuses with `expected`.
-async fn check(clients: &[Client], method: Method, path: &str, body: impl Fn(&str) -> Option<Value>, expected: [u16; 8]) {
+pub(crate) async fn check(clients: &[Client], method: Method, path: &str, body: impl Fn(&str) -> Option<Value>, expected: [u16; 8]) {
     let mut got = [0u16; 8];
     for (i, c) in clients.iter().enumerate() {
         let p = path.replace("{user}", &W[i].replace('.', "-"));
@@ -31,7 +31,7 @@ async fn check(clients: &[Client], method: Method, path: &str, body: impl Fn(&st
 }
 
 /// How many items (or features) each user sees.
-async fn count(clients: &[Client], path: &str, key: &str, expected: [i64; 7]) {
+pub(crate) async fn count(clients: &[Client], path: &str, key: &str, expected: [i64; 7]) {
     let mut got = [0i64; 7];
     for (i, c) in clients.iter().take(7).enumerate() {
         let r = c.get(path).await;
@@ -40,7 +40,7 @@ async fn count(clients: &[Client], path: &str, key: &str, expected: [i64; 7]) {
     assert_eq!(got, expected, "GET {path}: item counts for {:?}", &W[..7]);
 }
 
-fn none(_: &str) -> Option<Value> {
+pub(crate) fn none(_: &str) -> Option<Value> {
     None
 }
 
@@ -396,6 +396,8 @@ async fn matrix(backend: Backend) {
     }
     check(&c, Method::GET, "/taxii2/api/collections/00000000-0000-0000-0000-000000000000/objects/", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
     check(&c, Method::GET, "/api/v1/feeds/communities/nowhere.atom", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
+    // The library: documents of every label, search, attachments, events (tests/api/library.rs).
+    crate::library::access_rows(&app, &c).await;
 
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;

@@ -158,7 +158,16 @@ impl Client {
 
     /// Sends raw bytes (a file upload) instead of JSON.
     pub async fn send_bytes(&self, method: Method, path: &str, bytes: Vec<u8>) -> Reply {
-        let mut req = self.http.request(method, format!("{}{path}", self.base)).header("content-type", "application/octet-stream").body(bytes);
+        self.send_raw(method, path, "application/octet-stream", bytes).await
+    }
+
+    /// Sends raw bytes with a content type (file uploads).
+    pub async fn upload(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
+        self.send_raw(Method::POST, path, content_type, bytes).await
+    }
+
+    async fn send_raw(&self, method: Method, path: &str, content_type: &str, bytes: Vec<u8>) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base)).header("content-type", content_type).body(bytes);
         if let Some(t) = &self.csrf {
             req = req.header("X-CSRF-Token", t);
         }

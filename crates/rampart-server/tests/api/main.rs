@@ -10,6 +10,7 @@ mod drone;
 mod helpers;
 mod hvm;
 mod incidents;
+mod library;
 mod registry;
 mod sharing;
 mod taxii;
