@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium, signIn } from './harness.mjs';
+import { env, go, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const PASSWORD = env('RAMPART_PASSWORD');
@@ -74,7 +74,7 @@ after(async () => {
 test('the operator opens the inbox and is connected live', STEP, async () => {
   const page = field.page;
   await signInAs(page, 'browser.operator');
-  await page.click('#nav-alerts');
+  await go(page, 'alerts');
   await page.waitForFunction(() => document.querySelector('#alert-live')?.textContent === 'live');
   assert.equal(await page.locator('#alert-new').count(), 0, 'operators do not compose alerts');
 });
@@ -82,7 +82,7 @@ test('the operator opens the inbox and is connected live', STEP, async () => {
 test('the author composes an alert with a drawn area and sees the recipients it matches', STEP, async () => {
   const page = desk.page;
   await signInAs(page, 'browser.author');
-  await page.click('#nav-alerts');
+  await go(page, 'alerts');
   await page.click('#alert-new');
   await page.waitForFunction(() => document.body.dataset.alertMapReady === '1');
   await page.fill('#alert-event', 'Drone sighting');
@@ -154,7 +154,7 @@ test('an operator of an unrelated organisation does not see the alert', STEP, as
   const page = desk.page;
   await signOut(page);
   await signInAs(page, 'browser.stranger');
-  await page.click('#nav-alerts');
+  await go(page, 'alerts');
   await page.waitForFunction(() => Number(document.body.dataset.alertsLoaded || 0) > 0);
   assert.equal(await page.locator(`#alert-list [data-alert-id="${alertId}"]`).count(), 0);
   await page.goto(`${BASE}/#/alerts/${alertId}`);

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium, signIn } from './harness.mjs';
+import { env, go, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const ADMIN = env('RAMPART_USER');
@@ -99,7 +99,7 @@ after(async () => {
 
 test('an analyst finds the Analysis page in the header', STEP, async () => {
   await signIn(page, BASE, ANALYST, ANALYST_PASSWORD);
-  await page.click('#nav-analysis');
+  await go(page, 'analysis');
   await page.waitForSelector('#scenario-form');
   assert.match(page.url(), /#\/analysis$/);
   assert.equal(await page.getAttribute('#tab-scenario', 'aria-selected'), 'true');

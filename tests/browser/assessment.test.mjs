@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
-import { env, launchChromium, signIn } from './harness.mjs';
+import { env, go, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const ADMIN = env('RAMPART_USER');
@@ -152,7 +152,7 @@ let assessmentId;
 
 test('the operator requests an assessment of its stadium', STEP, async () => {
   await signInAs(USERS.requester);
-  await page.click('#nav-assessments');
+  await go(page, 'assessments');
   await page.waitForSelector('#assess-request-form');
   await page.fill('#assess-request-site', SITE);
   await page.fill('#assess-request-lead', 'nobody-at-all');

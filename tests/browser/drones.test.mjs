@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium, signIn } from './harness.mjs';
+import { env, go, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -49,7 +49,7 @@ after(async () => {
 
 test('the Drones page is in the header', STEP, async () => {
   await signIn(page, BASE, USER, PASSWORD);
-  await page.click('#nav-drones');
+  await go(page, 'drones');
   await page.waitForSelector('#drone-preview');
   assert.match(page.url(), /#\/drones$/);
   await page.waitForFunction(() => document.body.dataset.droneMapReady === '1');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium, signIn } from './harness.mjs';
+import { env, go, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -52,7 +52,7 @@ after(async () => {
 
 test('draws a perimeter and an approach, and reads the ratings it needs', STEP, async () => {
   await signIn(page, BASE, USER, PASSWORD);
-  await page.click('#nav-hvm');
+  await go(page, 'hvm');
   await page.waitForSelector('#hvm-run');
   assert.match(page.url(), /#\/hvm$/);
   await page.waitForFunction(() => document.body.dataset.hvmMapReady === '1');

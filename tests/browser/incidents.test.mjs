@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium, signIn } from './harness.mjs';
+import { env, go, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -49,7 +49,7 @@ async function fillReport(states) {
 }
 
 test('an incident is drafted, notified with its countdown and routing, and reported', STEP, async () => {
-  await page.click('#nav-incidents');
+  await go(page, 'incidents');
   await page.waitForSelector('#incident-list');
   await page.click('#incident-new');
   await page.waitForSelector('#incident-form');
@@ -87,7 +87,7 @@ test('an incident is drafted, notified with its countdown and routing, and repor
 });
 
 test('the audit trail shows the notification and its chain verifies', STEP, async () => {
-  await page.click('#nav-audit');
+  await go(page, 'audit');
   await page.waitForSelector('#audit-table tbody tr');
   const shared = page.locator('#audit-table tbody tr', { hasText: 'share' }).filter({ hasText: 'incident inc-' });
   assert.ok(await shared.count() >= 1, 'the notification is in the trail');

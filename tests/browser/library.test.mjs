@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium } from './harness.mjs';
+import { env, go, launchChromium } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const PASSWORD = 'browser-test-password';
@@ -60,7 +60,7 @@ let docId;
 
 test('a German user publishes a TLP:GREEN document to a community', STEP, async () => {
   await signIn('lib.de');
-  await page.click('#nav-library');
+  await go(page, 'library');
   await page.waitForSelector('#library-new');
   await page.click('#library-new');
   await page.waitForSelector('#library-form');

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium } from './harness.mjs';
+import { env, go, launchChromium } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -212,7 +212,7 @@ test('at tablet size (768×1024) the map and the panel are both visible', STEP, 
 
 test('import / export: check, import, a refused file, GeoJSON export', STEP, async () => {
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.click('#nav-transfer');
+  await go(page, 'transfer');
   await page.waitForSelector('#import-file');
   assert.match(page.url(), /#\/transfer$/);
   assert.equal(await page.isDisabled('#import-check'), true, 'no file chosen yet');

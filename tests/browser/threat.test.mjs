@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { env, launchChromium, signIn } from './harness.mjs';
+import { env, go, launchChromium, signIn } from './harness.mjs';
 
 const BASE = env('RAMPART_URL').replace(/\/+$/, '');
 const USER = env('RAMPART_USER');
@@ -40,7 +40,7 @@ after(async () => {
 });
 
 test('blast: a car bomb at a registry asset draws rings and lists the asset', STEP, async () => {
-  await page.click('#nav-blast');
+  await go(page, 'blast');
   await page.waitForSelector('#blast-form');
   await page.waitForFunction(() => document.body.dataset.threatMapReady === '1');
   await page.selectOption('#blast-item', 'car');
@@ -66,7 +66,7 @@ test('blast: a car bomb at a registry asset draws rings and lists the asset', ST
 });
 
 test('egress: the default stadium misses the Green Guide target at exit B', STEP, async () => {
-  await page.click('#nav-egress');
+  await go(page, 'egress');
   await page.waitForSelector('#egress-form');
   await page.click('#egress-compute');
   await page.waitForSelector('#egress-bottleneck');
@@ -87,7 +87,7 @@ test('egress: the default stadium misses the Green Guide target at exit B', STEP
 });
 
 test('precursors: 30 % hydrogen peroxide needs a licence; the catalogue lists both annexes', STEP, async () => {
-  await page.click('#nav-precursors');
+  await go(page, 'precursors');
   await page.waitForSelector('#pc-form');
   assert.equal(await page.locator('#pc-catalogue tbody tr').count(), 18);
   await page.click('#pc-screen');
