@@ -37,10 +37,12 @@ export async function signIn(page, base, user, password) {
   await page.waitForSelector('#user-name');
 }
 
-/** Opens a page through the top bar: `name` is the link's id after `nav-`; a link inside a
- * group (Threat tools, Sharing, Administration) is reached through its menu. */
+/** Opens a page through the top bar: `name` is the link's id after `nav-`; on narrow screens
+ * through the Menu button, and a link inside a group (Threat tools, Sharing, Administration)
+ * through its menu. */
 export async function go(page, name) {
   const link = page.locator(`#nav-${name}`);
+  if (!(await link.isVisible()) && (await page.locator('#nav-toggle').isVisible())) await page.click('#nav-toggle');
   if (!(await link.isVisible())) await page.click(`.nav-group:has(#nav-${name}) .nav-group-toggle`);
   await link.click();
 }

@@ -19,9 +19,18 @@ export function renderHeader(header, { onLogout }) {
     window.addEventListener('hashchange', () => set(false));
     return h('div', { class: 'nav-group' }, toggle, menu);
   };
+  // On narrower screens the navigation folds behind one button.
+  const navToggle = h('button', { type: 'button', class: 'nav-toggle btn btn-ghost btn-small', id: 'nav-toggle', 'aria-controls': 'main-nav', 'aria-expanded': 'false' }, 'Menu');
+  const fold = (open) => {
+    header.querySelector('#main-nav')?.classList.toggle('open', open);
+    navToggle.setAttribute('aria-expanded', String(open));
+  };
+  navToggle.addEventListener('click', () => fold(navToggle.getAttribute('aria-expanded') !== 'true'));
+  window.addEventListener('hashchange', () => fold(false));
   replace(header,
     h('a', { class: 'brand', href: '#/map' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'Rampart'),
-    h('nav', { class: 'nav', 'aria-label': 'Main' },
+    navToggle,
+    h('nav', { class: 'nav', id: 'main-nav', 'aria-label': 'Main' },
       link('#/map', 'nav-map', 'Registry map'),
       canAnalyse() ? link('#/analysis', 'nav-analysis', 'Analysis') : null,
       link('#/assessments', 'nav-assessments', 'Assessments'),
