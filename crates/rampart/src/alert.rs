@@ -166,7 +166,7 @@ async fn database(command: AlertCommand, store: Store) -> Result<()> {
     let who = |a: &Actor| {
         let store = store.clone();
         let name = a.user.clone();
-        async move { store.principal(&name).await?.map(Auth).ok_or_else(|| anyhow!("--as: no user {name}")) }
+        async move { crate::io::acting_as(&store, &name).await.map(Auth) }
     };
     let st = || State(state.clone());
     match command {

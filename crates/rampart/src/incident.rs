@@ -2,7 +2,7 @@
 //! a user (`--as`), with the same rules and routing as the API. `--now` sets the moment
 //! the command acts at (default: the system clock), so clocks can be checked ahead.
 
-use crate::io::{acting_as as principal, database_operator as everyone, describe as api, moment as now_ms, read_text};
+use crate::io::{acting_as as principal, database_operator as everyone, describe as api, json_object, moment as now_ms};
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use rampart_core::incident::{IncidentReport, UpdateKind};
@@ -73,10 +73,8 @@ pub enum IncidentCommand {
 }
 
 fn report(file: &Path, now: i64) -> Result<IncidentReport> {
-    let text = read_text(file)?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: malformed JSON: {e}", file.display()))?;
-    let obj = v.as_object().ok_or_else(|| anyhow!("{}: expected a JSON object", file.display()))?;
-    IncidentReport::from_json(obj, now).map_err(|e| anyhow!("{}: {e}", file.display()))
+    let obj = json_object(file)?;
+    IncidentReport::from_json(&obj, now).map_err(|e| anyhow!("{}: {e}", file.display()))
 }
 
 pub async fn incident(store: &Store, command: IncidentCommand) -> Result<()> {

@@ -106,7 +106,7 @@ pub fn moment(now: Option<&str>) -> Result<i64> {
 
 /// The enabled user a command acts as (`--as`).
 pub async fn acting_as(store: &Store, user: &str) -> Result<rampart_core::Principal> {
-    store.principal(user).await?.ok_or_else(|| anyhow!("--as: no enabled user {user}"))
+    store.principal(user).await?.ok_or_else(|| anyhow!("--as: no user {user} (or the user is disabled)"))
 }
 
 /// The database's own operator, who reads everything (commands run without `--as`).
@@ -118,4 +118,17 @@ pub fn database_operator() -> Result<rampart_core::Principal> {
         org_kind: rampart_core::OrgKind::EuBody,
         country: None,
     })
+}
+
+/// A JSON file, or an error naming it.
+pub fn json_file(path: &Path) -> Result<serde_json::Value> {
+    serde_json::from_str(&read_text(path)?).map_err(|e| anyhow!("{}: malformed JSON: {e}", path.display()))
+}
+
+/// A JSON file holding one object, or an error naming it.
+pub fn json_object(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>> {
+    match json_file(path)? {
+        serde_json::Value::Object(o) => Ok(o),
+        _ => Err(anyhow!("{}: expected a JSON object", path.display())),
+    }
 }

@@ -2,11 +2,11 @@
 //! database, acting as a user (`--as`), with the same rules, TLP filtering and search as
 //! the API. Without `--as`, list, search and show read as the database's operator (all).
 
-use crate::io::{describe as api, read_text};
+use crate::io::describe as api;
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use rampart_core::library::{DocKind, DocumentContent, EventContent};
-use rampart_core::{OrgId, Principal};
+use rampart_core::Principal;
 use rampart_server::library::{self as ops, Library};
 use rampart_server::library_index::SearchRequest;
 use rampart_store::Store;
@@ -83,26 +83,14 @@ pub enum EventCommand {
 }
 
 fn now_ms() -> Result<i64> {
-    Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64)
+    crate::io::moment(None)
 }
 
 async fn principal(store: &Store, user: Option<&str>) -> Result<Principal> {
     match user {
-        Some(u) => store.principal(u).await?.ok_or_else(|| anyhow!("--as: no enabled user {u}")),
-        None => Ok(Principal {
-            username: rampart_core::Username::parse("rampart-cli").map_err(|e| anyhow!("{e}"))?,
-            role: rampart_core::Role::Admin,
-            organisation: OrgId::parse("rampart-cli").map_err(|e| anyhow!("{e}"))?,
-            org_kind: rampart_core::OrgKind::EuBody,
-            country: None,
-        }),
+        Some(u) => crate::io::acting_as(store, u).await,
+        None => crate::io::database_operator(),
     }
-}
-
-fn json_object(file: &Path) -> Result<serde_json::Map<String, Value>> {
-    let text = read_text(file)?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: malformed JSON: {e}", file.display()))?;
-    v.as_object().cloned().ok_or_else(|| anyhow!("{}: expected a JSON object", file.display()))
 }
 
 fn content_type_of(file: &Path) -> Result<&'static str> {
@@ -141,7 +129,7 @@ pub async fn library(store: &Store, command: LibraryCommand) -> Result<()> {
     match command {
         LibraryCommand::Add { file, user } => {
             let p = principal(store, Some(&user)).await?;
-            let content = DocumentContent::from_json(&json_object(&file)?).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+            let content = DocumentContent::from_json(&crate::io::json_object(&file)?).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let tlp = content.tlp;
             let id = ops::publish(store, &index, &p, content, now_ms()?).await.map_err(api)?;
             println!("{id}: published ({tlp})");
@@ -171,7 +159,7 @@ pub async fn library(store: &Store, command: LibraryCommand) -> Result<()> {
         }
         LibraryCommand::Event { command: EventCommand::Add { file, user } } => {
             let p = principal(store, Some(&user)).await?;
-            let content = EventContent::from_json(&json_object(&file)?).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+            let content = EventContent::from_json(&crate::io::json_object(&file)?).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let e = ops::add_event(store, &p, content, now_ms()?).await.map_err(api)?;
             println!("{}: announced to {}", e.id, e.content.community);
         }

@@ -5,7 +5,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 use rampart_core::Scope;
-use crate::io::{acting_as, database_operator, describe, moment};
+use crate::io::{acting_as, database_operator, describe, json_file, moment};
 use rampart_server::precursor_reports;
 use rampart_server::threat as api;
 use rampart_store::Store;
@@ -265,9 +265,4 @@ pub async fn precursor(store: impl std::future::Future<Output = Result<Store>>, 
         }
     }
     Ok(())
-}
-
-fn json_file(file: &std::path::Path) -> Result<Value> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
 }
