@@ -635,7 +635,7 @@ pub async fn publish(State(state): State<AppState>, Auth(p): Auth, Path(id): Pat
         }
     }
     let publication = Publication { sent: alert.sent.clone(), cap_xml: cap::write(&alert), recipients };
-    let a = state.store.publish_alert(&id, &publication, now).await?;
+    let a = state.store.publish_alert(&id, &publication, now, p.username.as_str()).await?;
     state.events.nudge();
     Ok(Json(out(&state, &p, &a, false).await?))
 }

@@ -226,8 +226,9 @@ impl Store {
     }
 
     /// Publishes an approved alert: its state, sent time and document, its recipients,
-    /// the alerts it follows and the event, in one transaction.
-    pub async fn publish_alert(&self, id: &str, p: &Publication, now: i64) -> Result<StoredAlert> {
+    /// the alerts it follows, the event and the audit entry (`share` by `by`), in one
+    /// transaction.
+    pub async fn publish_alert(&self, id: &str, p: &Publication, now: i64, by: &str) -> Result<StoredAlert> {
         let mut tx = self.begin_write().await?;
         lock_events(&mut tx).await?;
         let (state, _) = state_of(&mut tx, id).await?;
@@ -242,7 +243,11 @@ impl Store {
         on_tx!(&mut tx, t => sqlx::query("UPDATE alerts SET followed_by = $1 WHERE id IN (SELECT referenced_id FROM alert_references WHERE alert_id = $1)")
             .bind(id).execute(t).await?.rows_affected());
         add_event(&mut tx, now, "published", id, &[]).await?;
+        let detail = serde_json::json!({"state": "published", "recipients": p.recipients.len()});
+        crate::audit::append(&mut tx, &crate::NewAuditEntry { at: now, actor: by, action: crate::AuditAction::Share, object_kind: "alert", object_id: id, detail }).await?;
+        crate::failpoint("alert.publish.before_commit");
         tx.commit().await?;
+        crate::failpoint("alert.publish.after_commit");
         self.get_alert(id).await?.ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
     }
 

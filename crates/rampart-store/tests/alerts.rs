@@ -75,7 +75,7 @@ async fn story(store: Store) {
         cap_xml: "<alert>FI-1 sent</alert>".into(),
         recipients: vec![recipient("fi-authority", RecipientReason::Originator, &[]), recipient("fi-op-grid", RecipientReason::Area, &["FI-SUB-1", "FI-SUB-2"])],
     };
-    match store.publish_alert("a1", &publication, 5_000).await {
+    match store.publish_alert("a1", &publication, 5_000, "ana").await {
         Err(StoreError::Conflict(m)) => assert_eq!(m, "alert a1 is draft; only an approved alert can be published"),
         other => panic!("expected a conflict, got {other:?}"),
     }
@@ -88,10 +88,14 @@ async fn story(store: Store) {
     // after the state and the first recipient were written) leaves nothing behind.
     let mut broken = publication.clone();
     broken.recipients.push(recipient("no-such-org", RecipientReason::Area, &["X-1"]));
-    assert!(matches!(store.publish_alert("a1", &broken, 4_000).await, Err(StoreError::Database(_))));
+    assert!(matches!(store.publish_alert("a1", &broken, 4_000, "ana").await, Err(StoreError::Database(_))));
     let after = store.get_alert("a1").await.expect("get").expect("a1");
     assert_eq!((after.state, after.published_at, after.recipients.len(), store.last_event_seq().await.expect("seq")), (AlertState::Approved, None, 0, 0));
-    let p = store.publish_alert("a1", &publication, 5_000).await.expect("publish");
+    assert_eq!(store.audit_list(None, None, 10).await.expect("audit").len(), 0, "a failed publication is not audited");
+    let p = store.publish_alert("a1", &publication, 5_000, "ana").await.expect("publish");
+    let audited: Vec<(String, String, String, String)> =
+        store.audit_list(None, None, 10).await.expect("audit").into_iter().map(|e| (e.actor, e.action, e.object_kind, e.object_id)).collect();
+    assert_eq!(audited, vec![("ana".to_string(), "share".to_string(), "alert".to_string(), "a1".to_string())]);
     assert_eq!((p.state, p.published_at, p.doc.sent.as_str(), p.doc.cap_xml.as_str()), (AlertState::Published, Some(5_000), "2026-11-22T12:05:00+00:00", "<alert>FI-1 sent</alert>"));
     assert_eq!(p.recipients[1].asset_ids, vec!["FI-SUB-1", "FI-SUB-2"]);
     let access = p.access();
@@ -139,7 +143,7 @@ async fn story(store: Store) {
     upd.references = vec!["a1".into()];
     store.create_alert(&upd, 11_000).await.expect("update draft");
     store.transition_alert("a3", &[AlertState::Draft], AlertState::Approved, Some("ben"), 11_100).await.expect("approve");
-    store.publish_alert("a3", &Publication { sent: "2026-11-22T12:30:00+00:00".into(), cap_xml: "<alert>u</alert>".into(), recipients: vec![] }, 12_000).await.expect("publish");
+    store.publish_alert("a3", &Publication { sent: "2026-11-22T12:30:00+00:00".into(), cap_xml: "<alert>u</alert>".into(), recipients: vec![] }, 12_000, "ana").await.expect("publish");
     assert_eq!(store.get_alert("a1").await.expect("get").expect("a1").followed_by.as_deref(), Some("a3"));
     assert_eq!(store.get_alert("a3").await.expect("get").expect("a3").references, vec!["a1"]);
     assert_eq!(store.list_alerts(None).await.expect("list").iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec!["a3", "a1"]);
