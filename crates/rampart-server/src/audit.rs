@@ -14,8 +14,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-/// Appends one entry at the state's clock. A failure fails the request: what cannot
-/// be audited is not done silently.
+/// An entry at the state's clock, for a store method that appends it inside the
+/// change's own transaction (`*_audited`).
+pub fn entry<'a>(state: &AppState, actor: &'a str, action: AuditAction, object_kind: &'a str, object_id: &'a str, detail: Value) -> NewAuditEntry<'a> {
+    NewAuditEntry { at: state.clock.now_ms(), actor, action, object_kind, object_id, detail }
+}
+
+/// Appends one entry at the state's clock, for what changes nothing else (reads,
+/// exports, refusals). A failure fails the request: what cannot be audited is not done
+/// silently. A change is audited in its own transaction instead (see [`entry`]).
 pub async fn record(state: &AppState, actor: &str, action: AuditAction, object_kind: &str, object_id: &str, detail: Value) -> ApiResult<()> {
     let entry = NewAuditEntry { at: state.clock.now_ms(), actor, action, object_kind, object_id, detail };
     state.store.audit_append(&entry).await?;

@@ -191,9 +191,9 @@ pub async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginR
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.clone());
     let ok = verify_password(hash, req.password).await && user.as_ref().is_some_and(|u| !u.disabled);
     if !ok {
-        state.store.record_login_failure(&req.username, now).await?;
+        let audit = crate::audit::entry(&state, &req.username, AuditAction::Reject, "session", "", json!({"reason": "wrong username or password"}));
+        state.store.record_login_failure_audited(&req.username, now, &audit).await?;
         tracing::info!(username = %req.username, "failed login");
-        crate::audit::record(&state, &req.username, AuditAction::Reject, "session", "", json!({"reason": "wrong username or password"})).await?;
         return Err(ApiError::Unauthenticated("wrong username or password".into()));
     }
     state.store.clear_login_failures(&req.username).await?;
@@ -201,9 +201,9 @@ pub async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginR
     let token = new_secret();
     let csrf = new_secret();
     let ttl_ms = state.settings.session_hours * 3_600_000;
-    state.store.create_session(&secret_hash(&token), &req.username, &csrf, now, now + ttl_ms).await?;
+    let audit = crate::audit::entry(&state, &req.username, AuditAction::Login, "session", "", json!({}));
+    state.store.create_session_audited(&secret_hash(&token), &req.username, &csrf, now, now + ttl_ms, &audit).await?;
     tracing::info!(username = %req.username, "login");
-    crate::audit::record(&state, &req.username, AuditAction::Login, "session", "", json!({})).await?;
     let mut r = Json(SessionInfo { user: user_info(&principal), csrf_token: csrf }).into_response();
     r.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &token, ttl_ms / 1000)?);
     Ok(r)
@@ -212,10 +212,9 @@ pub async fn login(State(state): State<AppState>, JsonBody(req): JsonBody<LoginR
 /// Ends the session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(session) = cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&secret_hash(session)).await?;
-    }
-    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Logout, "session", "", json!({})).await?;
+    let session = cookie(&headers, SESSION_COOKIE).map(secret_hash);
+    let audit = crate::audit::entry(&state, auth.0.username.as_str(), AuditAction::Logout, "session", "", json!({}));
+    state.store.delete_session_audited(session.as_deref(), &audit).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
     Ok(r)
@@ -255,8 +254,8 @@ pub async fn create_token(State(state): State<AppState>, Auth(p): Auth, JsonBody
     let now = state.clock.now_ms();
     let token = new_secret();
     let expires_at = req.expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
-    state.store.create_api_token(&secret_hash(&token), p.username.as_str(), req.name.trim(), now, expires_at).await?;
-    crate::audit::record(&state, p.username.as_str(), AuditAction::Create, "token", req.name.trim(), json!({"expires_at": expires_at})).await?;
+    let audit = crate::audit::entry(&state, p.username.as_str(), AuditAction::Create, "token", req.name.trim(), json!({"expires_at": expires_at}));
+    state.store.create_api_token_audited(&secret_hash(&token), p.username.as_str(), req.name.trim(), now, expires_at, &audit).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token, expires_at })))
 }
 

@@ -6,7 +6,7 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
-use crate::audit::record;
+use crate::audit::entry;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -83,9 +83,8 @@ pub async fn put(State(state): State<AppState>, auth: Auth, Path(id): Path<Strin
     body.insert("id".into(), json!(id));
     let c = Community::from_json(&body)?;
     let existed = state.store.get_community(&c.id).await?.is_some();
-    state.store.put_community(&c).await?;
     let action = if existed { AuditAction::Change } else { AuditAction::Create };
-    record(&state, auth.0.username.as_str(), action, "community", c.id.as_str(), json!({"members": c.members})).await?;
+    state.store.put_community_audited(&c, &entry(&state, auth.0.username.as_str(), action, "community", c.id.as_str(), json!({"members": c.members}))).await?;
     let stored = state.store.get_community(&c.id).await?.ok_or_else(|| not_found(&id))?;
     Ok((if existed { StatusCode::OK } else { StatusCode::CREATED }, Json(CommunityOut::from(&stored))))
 }
@@ -96,8 +95,7 @@ pub async fn put(State(state): State<AppState>, auth: Auth, Path(id): Path<Strin
 pub async fn delete(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
     auth.require_admin()?;
     let cid = CommunityId::parse(&id).map_err(|_| not_found(&id))?;
-    state.store.delete_community(&cid).await?;
-    record(&state, auth.0.username.as_str(), AuditAction::Delete, "community", cid.as_str(), json!({})).await?;
+    state.store.delete_community_audited(&cid, &entry(&state, auth.0.username.as_str(), AuditAction::Delete, "community", cid.as_str(), json!({}))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -137,7 +135,6 @@ pub async fn put_profile(State(state): State<AppState>, auth: Auth, Path(id): Pa
     auth.require_admin()?;
     let profile = SharingProfile::from_json(&body)?;
     let org = existing_org(&state, &id).await?;
-    state.store.set_sharing_profile(&org, &profile).await?;
-    record(&state, auth.0.username.as_str(), AuditAction::Change, "sharing_profile", org.as_str(), profile.to_json()).await?;
+    state.store.set_sharing_profile_audited(&org, &profile, &entry(&state, auth.0.username.as_str(), AuditAction::Change, "sharing_profile", org.as_str(), profile.to_json())).await?;
     Ok(Json(profile_out(&state, &org).await?))
 }

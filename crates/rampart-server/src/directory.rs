@@ -58,8 +58,8 @@ pub async fn create_organisation(State(state): State<AppState>, auth: Auth, Json
     if state.store.get_organisation(&org.id).await?.is_some() {
         return Err(ApiError::Conflict(format!("organisation {:?} already exists", org.id.as_str())));
     }
-    state.store.put_organisation(&org).await?;
-    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Create, "organisation", org.id.as_str(), json!({"name": org.name})).await?;
+    let audit = crate::audit::entry(&state, auth.0.username.as_str(), AuditAction::Create, "organisation", org.id.as_str(), json!({"name": org.name}));
+    state.store.put_organisation_audited(&org, &audit).await?;
     Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))))
 }
 
@@ -74,8 +74,8 @@ pub async fn update_organisation(State(state): State<AppState>, auth: Auth, Path
     if state.store.get_organisation(&org.id).await?.is_none() {
         return Err(ApiError::NotFound(format!("organisation {id}")));
     }
-    state.store.put_organisation(&org).await?;
-    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Change, "organisation", org.id.as_str(), json!({"name": org.name})).await?;
+    let audit = crate::audit::entry(&state, auth.0.username.as_str(), AuditAction::Change, "organisation", org.id.as_str(), json!({"name": org.name}));
+    state.store.put_organisation_audited(&org, &audit).await?;
     Ok(Json(OrganisationOut::from(&org)))
 }
 
@@ -85,8 +85,8 @@ pub async fn update_organisation(State(state): State<AppState>, auth: Auth, Path
 pub async fn delete_organisation(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
     auth.require_admin()?;
     let org_id = OrgId::parse(&id).map_err(|_| ApiError::NotFound(format!("organisation {id}")))?;
-    state.store.delete_organisation(&org_id).await?;
-    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Delete, "organisation", org_id.as_str(), json!({})).await?;
+    let audit = crate::audit::entry(&state, auth.0.username.as_str(), AuditAction::Delete, "organisation", org_id.as_str(), json!({}));
+    state.store.delete_organisation_audited(&org_id, &audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -149,13 +149,13 @@ pub async fn create_user(State(state): State<AppState>, auth: Auth, JsonBody(req
     auth.require_admin()?;
     let (username, role, org) = parse_new_user(&req)?;
     let hash = hash_password(req.password).await?;
+    let detail = json!({"role": role.key(), "organisation": org.as_str()});
+    let audit = crate::audit::entry(&state, auth.0.username.as_str(), AuditAction::Create, "user", username.as_str(), detail);
     let user = state
         .store
-        .create_user(&NewUser { username: &username, password_hash: &hash, role, organisation_id: &org }, state.clock.now_ms())
+        .create_user_audited(&NewUser { username: &username, password_hash: &hash, role, organisation_id: &org }, state.clock.now_ms(), &audit)
         .await?;
     tracing::info!(by = %auth.0.username, user = %username, role = role.key(), "user created");
-    let detail = json!({"role": role.key(), "organisation": org.as_str()});
-    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Create, "user", username.as_str(), detail).await?;
     Ok((StatusCode::CREATED, Json(UserOut::from(&user))))
 }
 
@@ -189,10 +189,10 @@ pub async fn update_user(State(state): State<AppState>, auth: Auth, Path(usernam
         Some(pw) => Some(hash_password(pw).await?),
         None => None,
     };
-    let user = state.store.update_user(&name, role, hash.as_deref(), req.disabled).await?;
-    tracing::info!(by = %auth.0.username, user = %name, "user changed");
     // What changed, never the password itself.
     let detail = json!({"role": role.map(|r| r.key()), "password_changed": hash.is_some(), "disabled": req.disabled});
-    crate::audit::record(&state, auth.0.username.as_str(), AuditAction::Change, "user", name.as_str(), detail).await?;
+    let audit = crate::audit::entry(&state, auth.0.username.as_str(), AuditAction::Change, "user", name.as_str(), detail);
+    let user = state.store.update_user_audited(&name, role, hash.as_deref(), req.disabled, &audit).await?;
+    tracing::info!(by = %auth.0.username, user = %name, "user changed");
     Ok(Json(UserOut::from(&user)))
 }

@@ -1,6 +1,7 @@
 //! Organisations, users, login sessions, API tokens and failed-login records.
 
-use crate::{on_pool, Result, Store, StoreError};
+use crate::audit::{append, NewAuditEntry};
+use crate::{on_pool, on_tx, Result, Store, StoreError, Tx};
 use rampart_core::{CountryCode, Invalid, OrgId, OrgKind, Organisation, Principal, Role, Username};
 
 /// A user as stored. The hash is an argon2id PHC string; the store never sees a password.
@@ -49,14 +50,26 @@ pub(crate) fn org_from_row((id, name, kind, country): (String, String, String, O
 }
 
 impl Store {
-    /// Creates or replaces an organisation.
+    /// Creates or replaces an organisation (seeding: the demo and tests; a change on
+    /// someone's behalf uses [`Store::put_organisation_audited`]).
     pub async fn put_organisation(&self, o: &Organisation) -> Result<()> {
-        on_pool!(self, p => sqlx::query(
+        self.put_organisation_in(o, None).await
+    }
+
+    /// Creates or replaces an organisation and appends `audit` in the same transaction.
+    pub async fn put_organisation_audited(&self, o: &Organisation, audit: &NewAuditEntry<'_>) -> Result<()> {
+        self.put_organisation_in(o, Some(audit)).await
+    }
+
+    async fn put_organisation_in(&self, o: &Organisation, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO organisations (id, name, kind, country) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, country = excluded.country")
             .bind(o.id.as_str()).bind(&o.name).bind(o.kind.key()).bind(o.country.map(|c| c.to_string()))
-            .execute(p).await?.rows_affected());
-        Ok(())
+            .execute(c).await?.rows_affected());
+        audited(&mut tx, audit).await?;
+        tx.commit().await
     }
 
     pub async fn get_organisation(&self, id: &OrgId) -> Result<Option<Organisation>> {
@@ -73,10 +86,23 @@ impl Store {
 
     /// Deletes an organisation that no asset or user refers to.
     pub async fn delete_organisation(&self, id: &OrgId) -> Result<()> {
-        let r = on_pool!(self, p => sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id.as_str()).execute(p).await.map(|r| r.rows_affected()));
+        self.delete_organisation_in(id, None).await
+    }
+
+    /// Deletes an organisation and appends `audit` in the same transaction.
+    pub async fn delete_organisation_audited(&self, id: &OrgId, audit: &NewAuditEntry<'_>) -> Result<()> {
+        self.delete_organisation_in(id, Some(audit)).await
+    }
+
+    async fn delete_organisation_in(&self, id: &OrgId, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let r = on_tx!(&mut tx, c => sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id.as_str()).execute(c).await.map(|r| r.rows_affected()));
         match r {
             Ok(0) => Err(StoreError::NotFound(format!("organisation {id}"))),
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                audited(&mut tx, audit).await?;
+                tx.commit().await
+            }
             Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
                 Err(StoreError::Conflict(format!("organisation {id} still operates assets or has users")))
             }
@@ -85,14 +111,28 @@ impl Store {
     }
 
     pub async fn create_user(&self, u: &NewUser<'_>, now: i64) -> Result<UserRecord> {
-        if self.get_organisation(u.organisation_id).await?.is_none() {
+        self.create_user_in(u, now, None).await
+    }
+
+    /// Creates a user and appends `audit` in the same transaction.
+    pub async fn create_user_audited(&self, u: &NewUser<'_>, now: i64, audit: &NewAuditEntry<'_>) -> Result<UserRecord> {
+        self.create_user_in(u, now, Some(audit)).await
+    }
+
+    async fn create_user_in(&self, u: &NewUser<'_>, now: i64, audit: Option<&NewAuditEntry<'_>>) -> Result<UserRecord> {
+        let mut tx = self.begin().await?;
+        let org: Option<i32> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT 1 FROM organisations WHERE id = $1")
+            .bind(u.organisation_id.as_str()).fetch_optional(c).await?);
+        if org.is_none() {
             return Err(StoreError::Invalid(Invalid::one("organisation_id", format!("no organisation with id {:?}", u.organisation_id.as_str()))));
         }
-        on_pool!(self, p => sqlx::query(
+        on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO users (username, password_hash, role, organisation_id, disabled, created_at) VALUES ($1, $2, $3, $4, FALSE, $5)")
             .bind(u.username.as_str()).bind(u.password_hash).bind(u.role.key()).bind(u.organisation_id.as_str()).bind(now)
-            .execute(p).await.map(|r| r.rows_affected()))
+            .execute(c).await.map(|r| r.rows_affected()))
             .map_err(|e| StoreError::unique(e, || format!("user {:?} already exists", u.username.as_str())))?;
+        audited(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(UserRecord {
             username: u.username.clone(),
             password_hash: u.password_hash.to_string(),
@@ -117,6 +157,29 @@ impl Store {
 
     /// Changes what is given. A new password or disabling ends the user's sessions.
     pub async fn update_user(&self, username: &Username, role: Option<Role>, password_hash: Option<&str>, disabled: Option<bool>) -> Result<UserRecord> {
+        self.update_user_in(username, role, password_hash, disabled, None).await
+    }
+
+    /// Changes a user and appends `audit` in the same transaction.
+    pub async fn update_user_audited(
+        &self,
+        username: &Username,
+        role: Option<Role>,
+        password_hash: Option<&str>,
+        disabled: Option<bool>,
+        audit: &NewAuditEntry<'_>,
+    ) -> Result<UserRecord> {
+        self.update_user_in(username, role, password_hash, disabled, Some(audit)).await
+    }
+
+    async fn update_user_in(
+        &self,
+        username: &Username,
+        role: Option<Role>,
+        password_hash: Option<&str>,
+        disabled: Option<bool>,
+        audit: Option<&NewAuditEntry<'_>>,
+    ) -> Result<UserRecord> {
         let mut tx = self.begin().await?;
         let n = crate::on_tx!(&mut tx, c => sqlx::query(
             "UPDATE users SET role = COALESCE($2, role), password_hash = COALESCE($3, password_hash), disabled = COALESCE($4, disabled) WHERE username = $1")
@@ -127,6 +190,7 @@ impl Store {
         if password_hash.is_some() || disabled == Some(true) {
             crate::on_tx!(&mut tx, c => sqlx::query("DELETE FROM sessions WHERE username = $1").bind(username.as_str()).execute(c).await?.rows_affected());
         }
+        audited(&mut tx, audit).await?;
         tx.commit().await?;
         self.get_user(username.as_str()).await?.ok_or_else(|| StoreError::NotFound(format!("user {username}")))
     }
@@ -167,6 +231,46 @@ impl Store {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await?.rows_affected());
         Ok(())
+    }
+
+    /// A login: the session and its audit entry in one transaction.
+    pub async fn create_session_audited(&self, token_hash: &str, username: &str, csrf_token: &str, now: i64, expires_at: i64, audit: &NewAuditEntry<'_>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash).bind(username).bind(csrf_token).bind(now).bind(expires_at).execute(c).await?.rows_affected());
+        append(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    /// A logout: the session (when there is one) ends and the audit entry is appended
+    /// in one transaction.
+    pub async fn delete_session_audited(&self, token_hash: Option<&str>, audit: &NewAuditEntry<'_>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if let Some(token_hash) = token_hash {
+            on_tx!(&mut tx, c => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(c).await?.rows_affected());
+        }
+        append(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    /// A refused login: the failure that counts towards throttling and its audit
+    /// entry in one transaction.
+    pub async fn record_login_failure_audited(&self, username: &str, now: i64, audit: &NewAuditEntry<'_>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)").bind(username).bind(now).execute(c).await?.rows_affected());
+        append(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    /// An API token and its audit entry in one transaction.
+    pub async fn create_api_token_audited(&self, token_hash: &str, username: &str, name: &str, now: i64, expires_at: Option<i64>, audit: &NewAuditEntry<'_>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO api_tokens (token_hash, username, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash).bind(username).bind(name).bind(now).bind(expires_at).execute(c).await?.rows_affected());
+        append(&mut tx, audit).await?;
+        tx.commit().await
     }
 
     /// Removes expired sessions and old failed-login records.
@@ -210,4 +314,12 @@ impl Store {
         on_pool!(self, p => sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(p).await?.rows_affected());
         Ok(())
     }
+}
+
+/// Appends the entry, when there is one, inside the change's transaction.
+pub(crate) async fn audited(tx: &mut Tx, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
+    if let Some(e) = audit {
+        append(tx, e).await?;
+    }
+    Ok(())
 }

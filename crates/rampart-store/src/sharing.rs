@@ -4,6 +4,8 @@
 //! liaison officer belongs to the organisation, one contact point per member state)
 //! run inside the writing transaction, so a refused change leaves nothing behind.
 
+use crate::accounts::audited;
+use crate::audit::NewAuditEntry;
 use crate::{on_pool, on_tx, Result, Store, StoreError, Tx};
 use rampart_core::{Community, CommunityId, CountryCode, FieldError, Invalid, OrgId, Organisation, SharingProfile, Username};
 
@@ -17,6 +19,16 @@ impl Store {
     /// Creates or replaces a community with its members. Unknown member organisations
     /// are named (`members[i]`) and nothing is written.
     pub async fn put_community(&self, c: &Community) -> Result<()> {
+        self.put_community_in(c, None).await
+    }
+
+    /// Creates or replaces a community and appends `audit` in the same transaction
+    /// (a refused change writes neither).
+    pub async fn put_community_audited(&self, c: &Community, audit: &NewAuditEntry<'_>) -> Result<()> {
+        self.put_community_in(c, Some(audit)).await
+    }
+
+    async fn put_community_in(&self, c: &Community, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
         let mut tx = self.begin().await?;
         let mut missing = Vec::new();
         for (i, m) in c.members.iter().enumerate() {
@@ -36,6 +48,7 @@ impl Store {
             on_tx!(&mut tx, t => sqlx::query("INSERT INTO community_members (community_id, organisation_id) VALUES ($1, $2)")
                 .bind(c.id.as_str()).bind(m.as_str()).execute(t).await?.rows_affected());
         }
+        audited(&mut tx, audit).await?;
         tx.commit().await
     }
 
@@ -64,7 +77,17 @@ impl Store {
     }
 
     pub async fn delete_community(&self, id: &CommunityId) -> Result<()> {
-        let r = on_pool!(self, p => sqlx::query("DELETE FROM communities WHERE id = $1").bind(id.as_str()).execute(p).await.map(|r| r.rows_affected()));
+        self.delete_community_in(id, None).await
+    }
+
+    /// Deletes a community and appends `audit` in the same transaction.
+    pub async fn delete_community_audited(&self, id: &CommunityId, audit: &NewAuditEntry<'_>) -> Result<()> {
+        self.delete_community_in(id, Some(audit)).await
+    }
+
+    async fn delete_community_in(&self, id: &CommunityId, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let r = on_tx!(&mut tx, t => sqlx::query("DELETE FROM communities WHERE id = $1").bind(id.as_str()).execute(t).await.map(|r| r.rows_affected()));
         let n = match r {
             Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
                 return Err(StoreError::Conflict(format!("community {id} is still the audience of library documents or events")));
@@ -74,7 +97,8 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("community {id}")));
         }
-        Ok(())
+        audited(&mut tx, audit).await?;
+        tx.commit().await
     }
 
     async fn community_from_row(&self, (id, name, description): (String, String, String)) -> Result<Community> {
@@ -90,6 +114,16 @@ impl Store {
 
     /// Sets an organisation's sharing profile after checking it against the directory.
     pub async fn set_sharing_profile(&self, org: &OrgId, profile: &SharingProfile) -> Result<()> {
+        self.set_sharing_profile_in(org, profile, None).await
+    }
+
+    /// Sets a sharing profile and appends `audit` in the same transaction (a refused
+    /// profile writes neither).
+    pub async fn set_sharing_profile_audited(&self, org: &OrgId, profile: &SharingProfile, audit: &NewAuditEntry<'_>) -> Result<()> {
+        self.set_sharing_profile_in(org, profile, Some(audit)).await
+    }
+
+    async fn set_sharing_profile_in(&self, org: &OrgId, profile: &SharingProfile, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
         let mut tx = self.begin().await?;
         let Some(organisation) = org_in(&mut tx, org).await? else { return Err(StoreError::NotFound(format!("organisation {org}"))) };
         let supervisor = match &profile.supervisor {
@@ -122,6 +156,7 @@ impl Store {
                  contact_point_country = excluded.contact_point_country, precursor_country = excluded.precursor_country")
             .bind(org.as_str()).bind(profile.supervisor.as_ref().map(OrgId::as_str)).bind(profile.liaison.as_ref().map(Username::as_str))
             .bind(spoc).bind(ncp).execute(t).await?.rows_affected());
+        audited(&mut tx, audit).await?;
         tx.commit().await
     }
 

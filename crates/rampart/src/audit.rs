@@ -1,5 +1,6 @@
 //! `rampart audit …`: verify the audit trail's hash chain and list its entries; and the
-//! audit entries of what the command line itself changes (users, organisations).
+//! audit entries of what the command line itself changes (users, organisations,
+//! communities, sharing profiles), which the store appends in the change's transaction.
 
 use anyhow::{anyhow, bail, Result};
 use rampart_server::clock::{Clock, SystemClock};
@@ -25,18 +26,16 @@ pub enum AuditCommand {
 }
 
 /// Who the command line acts as in the audit trail.
-fn cli_actor() -> String {
+pub fn cli_actor() -> String {
     match std::env::var("USER") {
         Ok(u) if !u.is_empty() => format!("cli:{u}"),
         _ => "cli".into(),
     }
 }
 
-pub async fn record(store: &Store, action: AuditAction, object_kind: &str, object_id: &str, detail: Value) -> Result<()> {
-    let actor = cli_actor();
-    let entry = NewAuditEntry { at: SystemClock.now_ms(), actor: &actor, action, object_kind, object_id, detail };
-    store.audit_append(&entry).await?;
-    Ok(())
+/// An entry now, for a store method that appends it in the change's own transaction.
+pub fn entry<'a>(actor: &'a str, action: AuditAction, object_kind: &'a str, object_id: &'a str, detail: Value) -> NewAuditEntry<'a> {
+    NewAuditEntry { at: SystemClock.now_ms(), actor, action, object_kind, object_id, detail }
 }
 
 pub async fn run(store: &Store, command: AuditCommand) -> Result<()> {

@@ -34,8 +34,8 @@ pub async fn community(store: &Store, command: CommunityCommand) -> Result<()> {
         CommunityCommand::Add { id, name, description, members } => {
             let obj = serde_json::json!({"id": id, "name": name, "description": description, "members": members});
             let c = Community::from_json(obj.as_object().ok_or_else(|| anyhow!("community"))?).map_err(|e| anyhow!("{e}"))?;
-            store.put_community(&c).await?;
-            audit::record(store, AuditAction::Change, "community", c.id.as_str(), serde_json::json!({"members": c.members})).await?;
+            let actor = audit::cli_actor();
+            store.put_community_audited(&c, &audit::entry(&actor, AuditAction::Change, "community", c.id.as_str(), serde_json::json!({"members": c.members}))).await?;
             println!("community {} saved with {} members", c.id, c.members.len());
         }
         CommunityCommand::List { member } => {
@@ -48,8 +48,8 @@ pub async fn community(store: &Store, command: CommunityCommand) -> Result<()> {
         }
         CommunityCommand::Remove { id } => {
             let id = CommunityId::parse(&id).map_err(|e| anyhow!("{e}"))?;
-            store.delete_community(&id).await?;
-            audit::record(store, AuditAction::Delete, "community", id.as_str(), serde_json::json!({})).await?;
+            let actor = audit::cli_actor();
+            store.delete_community_audited(&id, &audit::entry(&actor, AuditAction::Delete, "community", id.as_str(), serde_json::json!({}))).await?;
             println!("community {id} deleted");
         }
     }
@@ -86,8 +86,8 @@ pub async fn sharing(
         p.precursor_contact_point = c;
     }
     if changing {
-        store.set_sharing_profile(&org, &p).await?;
-        audit::record(store, AuditAction::Change, "sharing_profile", org.as_str(), p.to_json()).await?;
+        let actor = audit::cli_actor();
+        store.set_sharing_profile_audited(&org, &p, &audit::entry(&actor, AuditAction::Change, "sharing_profile", org.as_str(), p.to_json())).await?;
     }
     let clients: Vec<String> = store.clients_of(&org).await?.iter().map(ToString::to_string).collect();
     let or_none = |v: Option<String>| v.unwrap_or_else(|| "—".into());

@@ -529,6 +529,7 @@ async fn hash(pw: String) -> Result<String> {
 
 async fn user(store: &Store, command: UserCommand) -> Result<()> {
     let now = SystemClock.now_ms();
+    let actor = audit::cli_actor();
     match command {
         UserCommand::Add { username, role, org, password_stdin } => {
             let username = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
@@ -536,8 +537,8 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
             let org = OrgId::parse(&org).map_err(|e| anyhow!("--org{e}"))?;
             let (pw, generated) = password(password_stdin)?;
             let h = hash(pw.clone()).await?;
-            store.create_user(&NewUser { username: &username, password_hash: &h, role, organisation_id: &org }, now).await?;
-            audit::record(store, AuditAction::Create, "user", username.as_str(), json!({"role": role.key(), "organisation": org.as_str()})).await?;
+            let audit = audit::entry(&actor, AuditAction::Create, "user", username.as_str(), json!({"role": role.key(), "organisation": org.as_str()}));
+            store.create_user_audited(&NewUser { username: &username, password_hash: &h, role, organisation_id: &org }, now, &audit).await?;
             println!("added user {username} ({}, {org})", role.key());
             if generated {
                 println!("password: {pw}");
@@ -546,8 +547,8 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
         UserCommand::SetPassword { username, password_stdin } => {
             let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
             let (pw, generated) = password(password_stdin)?;
-            store.update_user(&name, None, Some(&hash(pw.clone()).await?), None).await?;
-            audit::record(store, AuditAction::Change, "user", name.as_str(), json!({"password_changed": true})).await?;
+            let audit = audit::entry(&actor, AuditAction::Change, "user", name.as_str(), json!({"password_changed": true}));
+            store.update_user_audited(&name, None, Some(&hash(pw.clone()).await?), None, &audit).await?;
             println!("password of {name} changed; their sessions have ended");
             if generated {
                 println!("password: {pw}");
@@ -556,14 +557,12 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
         UserCommand::SetRole { username, role } => {
             let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
             let role = Role::parse(&role).map_err(|e| anyhow!("role{e}"))?;
-            store.update_user(&name, Some(role), None, None).await?;
-            audit::record(store, AuditAction::Change, "user", name.as_str(), json!({"role": role.key()})).await?;
+            store.update_user_audited(&name, Some(role), None, None, &audit::entry(&actor, AuditAction::Change, "user", name.as_str(), json!({"role": role.key()}))).await?;
             println!("{name} is now {}", role.key());
         }
         UserCommand::Disable { username } => {
             let name = Username::parse(&username).map_err(|e| anyhow!("username{e}"))?;
-            store.update_user(&name, None, None, Some(true)).await?;
-            audit::record(store, AuditAction::Change, "user", name.as_str(), json!({"disabled": true})).await?;
+            store.update_user_audited(&name, None, None, Some(true), &audit::entry(&actor, AuditAction::Change, "user", name.as_str(), json!({"disabled": true}))).await?;
             println!("{name} is disabled; their sessions have ended");
         }
         UserCommand::List => {
@@ -581,8 +580,8 @@ async fn org(store: &Store, command: OrgCommand) -> Result<()> {
         OrgCommand::Add { id, name, kind, country } => {
             let obj = serde_json::json!({"id": id, "name": name, "kind": kind, "country": country});
             let org = Organisation::from_json(obj.as_object().ok_or_else(|| anyhow!("organisation"))?).map_err(|e| anyhow!("{e}"))?;
-            store.put_organisation(&org).await?;
-            audit::record(store, AuditAction::Create, "organisation", org.id.as_str(), json!({"name": org.name})).await?;
+            let actor = audit::cli_actor();
+            store.put_organisation_audited(&org, &audit::entry(&actor, AuditAction::Create, "organisation", org.id.as_str(), json!({"name": org.name}))).await?;
             println!("organisation {} saved", org.id);
         }
         OrgCommand::Sharing { id, supervisor, liaison, contact_point, precursor_contact_point } => {
