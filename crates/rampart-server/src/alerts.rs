@@ -21,7 +21,7 @@ use rampart_core::fields::Object;
 use rampart_core::tlp::{check_relabel, RelabelError, Tlp};
 use rampart_core::{AlertAccess, AlertState, AssetId, CommunityId, FieldError, Invalid, OrgId, Principal, RecipientReason, Role, Username};
 use rampart_formats::cap::{self, Alert, CapErrors, CapTime, MsgType};
-use rampart_store::{AlertAck, AlertDoc, AlertRecipient, AssetFilter, Event, NewAlert, Publication, StoredAlert};
+use rampart_store::{AlertAck, AlertCursor, AlertDoc, AlertListQuery, AlertRecipient, AssetFilter, Event, NewAlert, Publication, StoredAlert};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -91,7 +91,11 @@ pub struct AlertOut {
 #[derive(Serialize, ToSchema)]
 pub struct AlertList {
     pub items: Vec<AlertOut>,
+    /// Items on this page.
     pub count: usize,
+    /// Pass as `before` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -126,6 +130,10 @@ pub struct ListQuery {
     pub state: Option<String>,
     /// Only alerts the reader's organisation may acknowledge and has not.
     pub unacknowledged: Option<bool>,
+    /// At most this many alerts (default 100, at most 1000).
+    pub limit: Option<u32>,
+    /// The `next_before` of the previous page.
+    pub before: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -418,24 +426,48 @@ async fn create_draft(state: &AppState, p: &Principal, alert: Alert, env: Envelo
     Ok(state.store.create_alert(&new, state.clock.now_ms()).await?)
 }
 
-/// Alerts the reader may read, newest first: their organisation's drafts (issuers) and
-/// every published alert their relations and its label admit.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(ListQuery), responses((status = 200, body = AlertList)))]
+/// Alerts the reader may read, newest first, a page at a time: their organisation's
+/// drafts (issuers) and every published alert their relations and its label admit. The
+/// database selects them (`Store::readable_alerts`); each is checked again here.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(ListQuery), responses((status = 200, body = AlertList), (status = 422, body = crate::error::Problem)))]
 pub async fn list(State(state): State<AppState>, Auth(p): Auth, Query(q): Query<ListQuery>) -> ApiResult<Json<AlertList>> {
-    let wanted = q.state.as_deref().map(AlertState::parse).transpose().map_err(|e| ApiError::BadFields(e.within("state")))?;
+    let mut errors = Vec::new();
+    let wanted = q.state.as_deref().map(AlertState::parse).transpose().map_err(|e| errors.extend(e.within("state").0)).ok().flatten();
+    let before = q.before.as_deref().map(AlertCursor::parse).transpose().map_err(|e| errors.extend(e.within("before").0)).ok().flatten();
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        errors.push(FieldError::new("limit", format!("expected 1 to 1000, found {limit}")));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::BadFields(Invalid(errors)));
+    }
+    let query = AlertListQuery { state: wanted, unacknowledged: q.unacknowledged == Some(true), community: None, before, limit };
+    let page = state.store.readable_alerts(&p, &query).await?;
     let mut items = Vec::new();
-    for a in state.store.list_alerts(None).await? {
-        if !a.access().may_read(&p) || wanted.is_some_and(|s| s != a.state) {
-            continue;
-        }
-        let o = out(&state, &p, &a, false).await?;
+    for a in page.items.iter().filter(|a| a.access().may_read(&p)) {
+        let o = out(&state, &p, a, false).await?;
         if q.unacknowledged == Some(true) && (!o.may_acknowledge || o.acknowledged) {
             continue;
         }
         items.push(o);
     }
     let count = items.len();
-    Ok(Json(AlertList { items, count }))
+    Ok(Json(AlertList { items, count, next_before: page.next_before.map(|c| c.to_string()) }))
+}
+
+/// Every alert matching `q` that `p` may read, newest first, read from the database a
+/// page at a time (for feeds and TAXII).
+pub async fn all_readable(state: &AppState, p: &Principal, mut q: AlertListQuery) -> ApiResult<Vec<StoredAlert>> {
+    q.limit = 1000;
+    let mut out = Vec::new();
+    loop {
+        let page = state.store.readable_alerts(p, &q).await?;
+        out.extend(page.items.into_iter().filter(|a| a.access().may_read(p)));
+        match page.next_before {
+            Some(c) => q.before = Some(c),
+            None => return Ok(out),
+        }
+    }
 }
 
 /// One alert (with its CAP document as JSON), or `GET /api/v1/alerts/{id}.xml` for the

@@ -47,7 +47,8 @@ fn atom(feed_id: &str, title: &str, self_link: &str, entries: &[Entry], now: i64
 
 async fn alert_entries(state: &AppState, p: &Principal, community: Option<&CommunityId>) -> ApiResult<Vec<Entry>> {
     let mut out = Vec::new();
-    for a in state.store.list_alerts(None).await? {
+    let q = rampart_store::AlertListQuery { state: Some(AlertState::Published), community: community.cloned(), limit: MAX_ENTRIES as u32, ..Default::default() };
+    for a in state.store.readable_alerts(p, &q).await?.items {
         if a.state != AlertState::Published || !a.access().may_read(p) || community.is_some_and(|c| a.community.as_ref() != Some(c)) {
             continue;
         }

@@ -131,7 +131,12 @@ async fn collections(state: &AppState, p: &Principal) -> ApiResult<Vec<(Collecti
 /// The STIX objects of a collection the reader may read, oldest first, with the time each was added.
 async fn objects(state: &AppState, p: &Principal, of: &Collection) -> ApiResult<Vec<(i64, Value)>> {
     let mut out = Vec::new();
-    for a in state.store.list_alerts(None).await? {
+    let community = match of {
+        Collection::All => None,
+        Collection::Community(c) => Some(c.clone()),
+    };
+    let q = rampart_store::AlertListQuery { state: Some(AlertState::Published), community, ..Default::default() };
+    for a in crate::alerts::all_readable(state, p, q).await? {
         let in_collection = match of {
             Collection::All => true,
             Collection::Community(c) => a.community.as_ref() == Some(c),

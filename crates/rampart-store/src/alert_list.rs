@@ -16,7 +16,7 @@
 //! test (`tests/alert_list.rs`) holds the query equal to the brute-force filter.
 
 use crate::{on_pool, Result, Store};
-use rampart_core::{AlertState, Invalid, Principal};
+use rampart_core::{AlertState, CommunityId, Invalid, Principal};
 use std::fmt;
 
 use crate::alerts::StoredAlert;
@@ -55,6 +55,8 @@ pub struct AlertListQuery {
     /// Only published Alerts and Updates the reader's organisation was sent (or the
     /// reader was named in) and has not acknowledged.
     pub unacknowledged: bool,
+    /// Only alerts shared with this community.
+    pub community: Option<CommunityId>,
     pub before: Option<AlertCursor>,
     /// At most this many (1 to 1000).
     pub limit: u32,
@@ -121,6 +123,7 @@ impl Store {
                AND ($4 IS NULL OR a.state = $4)
                AND ($5 IS NULL OR COALESCE(a.published_at, a.created_at) < $5 OR (COALESCE(a.published_at, a.created_at) = $5 AND a.id < $6))
                AND ($7 = 0 OR {UNACKNOWLEDGED})
+               AND ($9 IS NULL OR a.community_id = $9)
              ORDER BY COALESCE(a.published_at, a.created_at) DESC, a.id DESC LIMIT $8"
         );
         let issuer = i32::from(reader.can_issue_alerts());
@@ -131,6 +134,7 @@ impl Store {
         let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as(&sql)
             .bind(reader.organisation.as_str()).bind(reader.username.as_str()).bind(issuer)
             .bind(q.state.map(|s| s.key())).bind(key).bind(id).bind(i32::from(q.unacknowledged)).bind(limit + 1)
+            .bind(q.community.as_ref().map(CommunityId::as_str))
             .fetch_all(p).await?);
         let more = rows.len() as i64 > limit;
         let page: Vec<AlertCursor> = rows.into_iter().take(limit as usize).map(|(id, key)| AlertCursor { key, id }).collect();

@@ -166,7 +166,7 @@ fn may_acknowledge(a: &StoredAlert, p: &Principal) -> bool {
 async fn brute_force(store: &Store, all: &[StoredAlert], p: &Principal, q: &AlertListQuery) -> Vec<String> {
     let mut out = Vec::new();
     for a in all {
-        if !a.access().may_read(p) || q.state.is_some_and(|s| s != a.state) {
+        if !a.access().may_read(p) || q.state.is_some_and(|s| s != a.state) || q.community.as_ref().is_some_and(|c| a.community.as_ref() != Some(c)) {
             continue;
         }
         if q.unacknowledged {
@@ -217,6 +217,7 @@ async fn check(backend: Backend, specs: Vec<Spec>) {
             AlertListQuery { state: Some(AlertState::Published), limit: 2, ..Default::default() },
             AlertListQuery { state: Some(AlertState::Draft), limit: 4, ..Default::default() },
             AlertListQuery { unacknowledged: true, limit: 2, ..Default::default() },
+            AlertListQuery { state: Some(AlertState::Published), community: Some(CommunityId::parse("c2").expect("id")), limit: 2, ..Default::default() },
         ] {
             let expected = brute_force(store, &all, p, &q).await;
             assert_eq!(paged(store, p, &q).await, expected, "reader {} with {q:?}", p.username);

@@ -214,7 +214,7 @@ async fn database(command: AlertCommand, store: Store) -> Result<()> {
             println!("alert {id} acknowledged by {} for {} (CAP Ack {})", k.username, k.organisation, k.identifier);
         }
         AlertCommand::List { state: wanted, unacknowledged, actor } => {
-            let q = flow::ListQuery { state: wanted, unacknowledged: Some(unacknowledged) };
+            let q = flow::ListQuery { state: wanted, unacknowledged: Some(unacknowledged), limit: Some(1000), before: None };
             let Json(list) = flow::list(st(), who(&actor).await?, Query(q)).await.map_err(problem)?;
             for a in &list.items {
                 summary(a);
