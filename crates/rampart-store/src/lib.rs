@@ -28,7 +28,7 @@ pub mod test_support;
 pub use accounts::{NewUser, UserRecord};
 pub use audit::{entry_hash, AuditAction, AuditBreak, AuditEntry, AuditReport, NewAuditEntry, GENESIS_HASH};
 pub use assessments::{AssessmentReader, AssessmentRecord, AttachmentRecord, NewAssessment, NewAttachment, TrailEntry, TrailNote};
-pub use alert_list::{AlertCursor, AlertListQuery, AlertPage};
+pub use alert_list::{AlertCursor, AlertListQuery, AlertPage, LoadedAlert};
 pub use alerts::{AlertAck, AlertDoc, AlertRecipient, Event, NewAlert, Publication, StoredAlert};
 pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset};
 pub use bulk::{BulkWriter, ImportCounts};

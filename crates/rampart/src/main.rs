@@ -8,6 +8,7 @@ mod assess_db;
 mod analyze_models;
 mod bench;
 mod bench_alerts;
+mod bench_alert_list;
 mod community;
 mod config;
 mod demo;
@@ -287,6 +288,17 @@ enum BenchCommand {
         #[arg(long)]
         second_server: bool,
     },
+    /// A reader's page of the alert inbox filtered by TLP in the database, over many alerts (needs an empty database).
+    AlertList {
+        /// Published alerts loaded before timing.
+        #[arg(long, default_value_t = 100_000)]
+        alerts: usize,
+        /// Pages timed per row of the table.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The library's TLP-filtered full-text search over generated documents: indexing rate, search p50/p99.
     Library {
         #[arg(long, default_value_t = 100_000)]
@@ -448,6 +460,7 @@ async fn main() -> Result<()> {
             BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
             BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
             BenchCommand::Library { docs, searches, seed } => bench::library(docs, searches, seed),
+            BenchCommand::AlertList { alerts, rounds, seed } => bench_alert_list::alert_list(&open(&config).await?, alerts, rounds, seed).await,
         },
     }
 }
