@@ -2,7 +2,8 @@
 // Chromium: a user of the German authority publishes a TLP:GREEN document to a community
 // of the German and French authorities; a member of that community in France finds it by
 // full-text search and opens it; a user of an organisation outside the community does
-// not find it, and its URL answers "not found". scripts/test.sh adds the three users
+// not find it, and its URL answers "not found"; the author edits it from the page (a
+// label the server refuses shows its error), then deletes it. scripts/test.sh adds the three users
 // (lib.de, lib.fr, lib.eu; password browser-test-password) and the community lib-authorities.
 //
 //   RAMPART_URL=http://127.0.0.1:8080 node --test library.test.mjs
@@ -99,5 +100,33 @@ test('a user outside the community neither finds it nor opens its URL', STEP, as
   await page.goto(`${BASE}/#/library/${docId}`);
   await page.waitForSelector('#library-missing');
   assert.match(await page.textContent('#library-missing'), /not found/i);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the author edits the document on the page, then deletes it', STEP, async () => {
+  await signIn('lib.de');
+  await page.goto(`${BASE}/#/library/${docId}`);
+  await page.waitForSelector('#library-edit');
+  await page.click('#library-edit');
+  await page.waitForSelector('#library-edit-form');
+  assert.equal(await page.inputValue('#library-edit-title'), 'Browser test: river flood defences');
+  // TLP:AMBER cannot keep the community audience: the server says so and nothing changes.
+  await page.selectOption('#library-edit-tlp', 'TLP:AMBER');
+  await page.click('#library-save');
+  await page.waitForSelector('#library-edit-error:not([hidden])');
+  assert.match(await page.textContent('#library-edit-error'), /community: a community is for TLP:GREEN/);
+  await page.selectOption('#library-edit-tlp', 'TLP:GREEN');
+  await page.fill('#library-edit-title', 'Browser test: river flood defences (revised)');
+  await page.fill('#library-edit-tags', 'floods, gates, drills');
+  await page.click('#library-save');
+  await page.waitForFunction(() => /\(revised\)/.test(document.querySelector('#library-heading')?.textContent || ''));
+  assert.match(await page.textContent('#library-heading'), /Browser test: river flood defences \(revised\)\s*TLP:GREEN/);
+  assert.match(await page.textContent('#library-detail .library-meta'), /version 2/);
+  await page.click('#library-delete');
+  await page.click('#library-delete-confirm');
+  await page.waitForSelector('#library-deleted');
+  assert.equal(await page.textContent('#library-deleted'), 'Document “Browser test: river flood defences (revised)” deleted.');
+  await search(WORD);
+  assert.equal(await page.textContent('#library-empty'), 'No documents found.');
   assert.deepEqual(pageErrors, []);
 });

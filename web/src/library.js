@@ -1,8 +1,9 @@
 // #/library: the library of good practice, lessons learnt and guidance — full-text search
 // over the documents the user may read (the server filters by TLP: hits, totals and
-// counts per kind hold nothing else), a document with its attachments, the form to
-// publish one with its label and audience, and the community events list.
-import { ApiError, get, post, upload } from './api.js';
+// counts per kind hold nothing else), a document with its attachments (edited and deleted
+// here by its organisation's people; the server checks who may and the relabel rule), the
+// form to publish one with its label and audience, and the community events list.
+import { ApiError, del, get, post, put, upload } from './api.js';
 import { h, replace, select } from './dom.js';
 import { currentUser } from './session.js';
 
@@ -75,7 +76,7 @@ export async function showLibrary(view, id) {
   }
   async function open(docId) {
     detail.hidden = false;
-    await renderDetail(detail, docId);
+    await renderDetail(detail, docId, search);
   }
   await search();
   await renderEvents(events);
@@ -96,7 +97,7 @@ function renderResults(box, r, open) {
       d.snippet ? snippetNode(d.snippet) : (d.summary ? h('p', { class: 'library-snippet' }, d.summary) : null)))));
 }
 
-async function renderDetail(box, id) {
+async function renderDetail(box, id, onChange) {
   let d;
   try {
     d = await get(`/library/documents/${encodeURIComponent(id)}`);
@@ -114,11 +115,29 @@ async function renderDetail(box, id) {
     const ext = f.name.split('.').pop().toLowerCase();
     try {
       await upload(`/library/documents/${encodeURIComponent(id)}/attachments?name=${encodeURIComponent(f.name)}`, f, { contentType: f.type || TYPES[ext] || 'application/octet-stream' });
-      await renderDetail(box, id);
+      await renderDetail(box, id, onChange);
     } catch (err) {
       problem(error, err);
     }
   };
+  const editing = h('div', { id: 'library-edit-box', hidden: true });
+  const confirmDelete = h('button', { type: 'button', class: 'btn btn-danger', id: 'library-delete-confirm', hidden: true, onclick: async () => {
+    error.hidden = true;
+    try {
+      await del(`/library/documents/${encodeURIComponent(id)}`);
+      replace(box, h('p', { id: 'library-deleted' }, `Document “${d.title}” deleted.`));
+      await onChange?.();
+    } catch (err) {
+      problem(error, err);
+    }
+  } }, 'Delete it for everyone');
+  const actions = d.may_edit ? h('div', { class: 'form-actions', id: 'library-actions' },
+    h('button', { type: 'button', class: 'btn', id: 'library-edit', onclick: () => {
+      editing.hidden = false;
+      buildEditForm(editing, d, async () => { await renderDetail(box, id, onChange); await onChange?.(); });
+    } }, 'Edit'),
+    h('button', { type: 'button', class: 'btn', id: 'library-delete', onclick: () => { confirmDelete.hidden = false; } }, 'Delete…'),
+    confirmDelete) : null;
   const audience = [
     d.community ? `community ${d.community}` : null,
     d.recipient_orgs.length ? `organisations ${d.recipient_orgs.join(', ')}` : null,
@@ -135,7 +154,41 @@ async function renderDetail(box, id) {
       : h('p', { class: 'empty' }, 'None.'),
     d.may_edit ? h('form', { class: 'inline-form', id: 'library-attach', onsubmit: attach }, field('Attach a file (PDF, PNG, JPEG, text, Markdown, CSV; 10 MiB)', file),
       h('button', { type: 'submit', class: 'btn' }, 'Upload')) : null,
-    error);
+    actions, editing, error);
+}
+
+/** Edits title, summary, text, tags and label; the rest of the document is sent back as read. */
+function buildEditForm(box, d, onSaved) {
+  const f = {
+    title: h('input', { id: 'library-edit-title', required: true, value: d.title }),
+    summary: h('input', { id: 'library-edit-summary', value: d.summary || '' }),
+    body: h('textarea', { id: 'library-edit-body', rows: 8 }, d.body),
+    tags: h('input', { id: 'library-edit-tags', value: d.tags.join(', ') }),
+    tlp: select({ id: 'library-edit-tlp' }, TLP.map((t) => ({ value: t, label: t }))),
+  };
+  f.tlp.value = d.tlp;
+  const error = h('div', { class: 'form-error', role: 'alert', id: 'library-edit-error', hidden: true });
+  const submit = async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    const body = {
+      kind: d.kind, title: f.title.value, summary: f.summary.value, body: f.body.value, tags: list(f.tags.value), tlp: f.tlp.value,
+      language: d.language || undefined, sectors: d.sectors, community: d.community || undefined,
+      recipient_orgs: d.recipient_orgs, recipients: d.recipients, version: d.version,
+    };
+    try {
+      await put(`/library/documents/${encodeURIComponent(d.id)}`, body);
+      await onSaved();
+    } catch (err) {
+      problem(error, err);
+    }
+  };
+  replace(box, h('form', { id: 'library-edit-form', class: 'incident-form', onsubmit: submit },
+    h('h3', null, 'Edit the document'),
+    field('Title', f.title), field('Summary', f.summary), field('Text', f.body), field('Tags', f.tags),
+    field('Label', f.tlp, 'Only your organisation relaxes a label; GREEN needs the community, RED named people'),
+    error,
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'library-save' }, 'Save'))));
 }
 
 async function buildForm(box, onSaved) {
