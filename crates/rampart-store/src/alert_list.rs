@@ -19,9 +19,11 @@ use crate::{on_pool, Result, Store};
 use rampart_core::{AlertState, CommunityId, Invalid, Principal};
 use std::fmt;
 
-use crate::alerts::{AlertRecipient, NewAlert, StoredAlert};
+use crate::alerts::{bad, org, user, AlertDoc, AlertRecipient, MainRow, NewAlert, RecipientRow, StoredAlert, MAIN_COLUMNS};
 use crate::on_tx;
-use rampart_core::Username;
+use rampart_core::tlp::Tlp;
+use rampart_core::{OrgId, RecipientReason, Username};
+use std::collections::HashMap;
 
 /// Where a page starts: after the alert with this sort key (publication time, or
 /// creation time before publication) and id.
@@ -103,16 +105,123 @@ impl Store {
     /// row checked again with `may_read`.
     pub async fn readable_alerts(&self, reader: &Principal, q: &AlertListQuery) -> Result<AlertPage> {
         let (page, next_before) = self.readable_alert_keys(reader, q).await?;
-        let mut items = Vec::with_capacity(page.len());
-        for c in page {
-            let Some(a) = self.get_alert(&c.id).await? else { continue };
+        let ids: Vec<String> = page.into_iter().map(|c| c.id).collect();
+        let mut items = Vec::with_capacity(ids.len());
+        for a in self.alerts_by_ids(&ids).await? {
             if a.access().may_read(reader) {
                 items.push(a);
             } else {
-                tracing::error!(alert = %c.id, reader = %reader.username, "the readable-alerts query returned an alert may_read refuses; left out");
+                tracing::error!(alert = %a.id, reader = %reader.username, "the readable-alerts query returned an alert may_read refuses; left out");
             }
         }
         Ok(AlertPage { items, next_before })
+    }
+
+    /// The alerts with these ids (at most 1,000), in the order given, read with a fixed
+    /// number of queries: each exactly as [`Store::get_alert`] reads it.
+    pub async fn alerts_by_ids(&self, ids: &[String]) -> Result<Vec<StoredAlert>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let main = format!("SELECT {MAIN_COLUMNS} FROM alerts WHERE id IN ({list})");
+        let docs = format!("SELECT id, cap_xml, followed_by FROM alerts WHERE id IN ({list})");
+        let sub = |table: &str, cols: &str| format!("SELECT {cols} FROM {table} WHERE alert_id IN ({list})");
+        let recips_sql = sub("alert_recipients", "alert_id, organisation_id, username, reason, asset_ids, level, added_at") + " ORDER BY added_at, organisation_id, username";
+        let members_sql = format!(
+            "SELECT community_id, organisation_id FROM community_members WHERE community_id IN (SELECT community_id FROM alerts WHERE id IN ({list})) ORDER BY organisation_id"
+        );
+        let clients_sql = format!(
+            "SELECT supervisor_id, organisation_id FROM sharing_profiles
+             WHERE supervisor_id IN (SELECT organisation_id FROM alert_recipients WHERE alert_id IN ({list})) ORDER BY organisation_id"
+        );
+        macro_rules! fetch {
+            ($sql:expr, $row:ty) => {{
+                let rows: Vec<$row> = on_pool!(self, p => {
+                    let mut q = sqlx::query_as($sql);
+                    for id in ids {
+                        q = q.bind(id);
+                    }
+                    q.fetch_all(p).await?
+                });
+                rows
+            }};
+        }
+        let rows = fetch!(&main, MainRow);
+        let docs = fetch!(&docs, (String, String, Option<String>));
+        let (named_sql, refs_sql) = (sub("alert_named", "alert_id, username"), sub("alert_references", "alert_id, referenced_id"));
+        let named = fetch!(&named_sql, (String, String));
+        let refs = fetch!(&refs_sql, (String, String));
+        let recips = fetch!(&recips_sql, RecipientRow);
+        let members = fetch!(&members_sql, (String, String));
+        let clients = fetch!(&clients_sql, (String, String));
+
+        // From here as `load_alerts` assembles them (alerts.rs).
+        let mut docs: HashMap<String, (String, Option<String>)> = docs.into_iter().map(|(i, x, f)| (i, (x, f))).collect();
+        let mut named_by: HashMap<String, Vec<Username>> = HashMap::new();
+        for (a, u) in named {
+            named_by.entry(a).or_default().push(user(&u)?);
+        }
+        let mut refs_by: HashMap<String, Vec<String>> = HashMap::new();
+        for (a, r) in refs {
+            refs_by.entry(a).or_default().push(r);
+        }
+        let mut recips_by: HashMap<String, Vec<AlertRecipient>> = HashMap::new();
+        for (a, o, u, reason, assets, level, added_at) in recips {
+            recips_by.entry(a).or_default().push(AlertRecipient {
+                organisation: org(&o)?,
+                username: u.as_deref().map(user).transpose()?,
+                reason: RecipientReason::parse(&reason).map_err(|e| bad("recipient reason", e))?,
+                asset_ids: assets.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                level: i64::from(level),
+                added_at,
+            });
+        }
+        let mut members_of: HashMap<String, Vec<OrgId>> = HashMap::new();
+        for (c, o) in members {
+            members_of.entry(c).or_default().push(org(&o)?);
+        }
+        let mut clients_of: HashMap<String, Vec<OrgId>> = HashMap::new();
+        for (s, o) in clients {
+            clients_of.entry(s).or_default().push(org(&o)?);
+        }
+        let mut by_id: HashMap<String, StoredAlert> = HashMap::with_capacity(rows.len());
+        for (id, identifier, sender, sent, msg_type, organisation, author, approver, state, tlp, community, headline, version, created_at, updated_at, published_at) in rows {
+            let (cap_xml, followed_by) = docs.remove(&id).unwrap_or_default();
+            let recipients = recips_by.remove(&id).unwrap_or_default();
+            let mut recipient_clients: Vec<OrgId> = Vec::new();
+            // Clients of the organisations the alert was sent to; the originator's own
+            // clients are not told through the originator's membership.
+            for r in recipients.iter().filter(|r| r.username.is_none() && r.reason != RecipientReason::Originator) {
+                for c in clients_of.get(r.organisation.as_str()).into_iter().flatten() {
+                    if !recipient_clients.contains(c) {
+                        recipient_clients.push(c.clone());
+                    }
+                }
+            }
+            let a = StoredAlert {
+                doc: AlertDoc { identifier, sender, sent, msg_type, headline, cap_xml },
+                organisation: org(&organisation)?,
+                author,
+                approver,
+                state: AlertState::parse(&state).map_err(|e| bad("alert state", e))?,
+                tlp: Tlp::parse(&tlp).map_err(|e| bad("tlp", e))?,
+                community_members: community.as_ref().and_then(|c| members_of.get(c)).cloned().unwrap_or_default(),
+                community: community.map(|c| CommunityId::parse(&c)).transpose().map_err(|e| bad("community", e))?,
+                version,
+                created_at,
+                updated_at,
+                published_at,
+                followed_by,
+                named: named_by.remove(&id).unwrap_or_default(),
+                references: refs_by.remove(&id).unwrap_or_default(),
+                recipients,
+                recipient_clients,
+                id: id.clone(),
+            };
+            by_id.insert(id, a);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
     /// The query alone: the sort keys and ids of one page of readable alerts, and where

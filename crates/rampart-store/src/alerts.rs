@@ -128,24 +128,24 @@ pub struct Publication {
     pub recipients: Vec<AlertRecipient>,
 }
 
-fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(Invalid::one(what, format!("stored value unreadable: {e}")))
 }
 
-fn org(s: &str) -> Result<OrgId> {
+pub(crate) fn org(s: &str) -> Result<OrgId> {
     OrgId::parse(s).map_err(|e| bad("organisation", e))
 }
 
-fn user(s: &str) -> Result<Username> {
+pub(crate) fn user(s: &str) -> Result<Username> {
     Username::parse(s).map_err(|e| bad("username", e))
 }
 
-type MainRow = (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, i64, i64, i64, Option<i64>);
+pub(crate) type MainRow = (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, i64, i64, i64, Option<i64>);
 
-type RecipientRow = (String, String, Option<String>, String, String, i32, i64);
+pub(crate) type RecipientRow = (String, String, Option<String>, String, String, i32, i64);
 type PendingRow = (String, String, i64, Option<i32>, Option<String>, Option<String>);
 
-const MAIN_COLUMNS: &str = "id, identifier, sender, sent, msg_type, organisation_id, author, approver, state, tlp, community_id, headline, version, created_at, updated_at, published_at";
+pub(crate) const MAIN_COLUMNS: &str = "id, identifier, sender, sent, msg_type, organisation_id, author, approver, state, tlp, community_id, headline, version, created_at, updated_at, published_at";
 
 impl Store {
     /// Writes a new draft with its named recipients and references. Unknown named

@@ -210,6 +210,13 @@ async fn check(backend: Backend, specs: Vec<Spec>) {
         write(store, i, s).await;
     }
     let all = store.list_alerts(None).await.expect("all");
+    // A page's alerts are read in a few queries, each exactly as `get_alert` reads it.
+    let ids: Vec<String> = all.iter().rev().map(|a| a.id.clone()).collect();
+    let mut one_by_one = Vec::new();
+    for id in &ids {
+        one_by_one.push(store.get_alert(id).await.expect("get").expect("exists"));
+    }
+    assert_eq!(store.alerts_by_ids(&ids).await.expect("by ids"), one_by_one);
     for p in &readers {
         for q in [
             AlertListQuery { limit: 3, ..Default::default() },
