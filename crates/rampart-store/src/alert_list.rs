@@ -287,7 +287,13 @@ impl Store {
                     .bind(r.asset_ids.join(",")).bind(r.level as i32).bind(r.added_at).execute(t).await?.rows_affected());
             }
         }
-        tx.commit().await
+        tx.commit().await?;
+        // PostgreSQL plans from table statistics, which autovacuum would refresh only
+        // later; a benchmark right after a bulk load needs them now.
+        if let crate::Pool::Postgres(p) = &self.pool {
+            sqlx::query("ANALYZE alerts, alert_named, alert_recipients").execute(p).await?;
+        }
+        Ok(())
     }
 }
 

@@ -4,3 +4,5 @@
 CREATE INDEX alerts_recency ON alerts ((COALESCE(published_at, created_at)) DESC, id DESC);
 -- Whether one alert was sent to one organisation, asked for every alert walked.
 CREATE INDEX alert_recipients_alert_organisation ON alert_recipients(alert_id, organisation_id);
+-- People an alert was sent to by name (named recipients, liaison officers).
+CREATE INDEX alert_recipients_username ON alert_recipients(username) WHERE username IS NOT NULL;
