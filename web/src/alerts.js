@@ -62,17 +62,38 @@ function build(root) {
   let selected = null;
   let mapApi = null;
 
+  // The inbox comes a page at a time, newest first; "Show older alerts" asks for the next.
+  let next = null;
+
   async function refresh() {
     try {
       const r = await get('/alerts');
       items = r.items;
+      next = r.next_before || null;
     } catch (e) {
       replace(list, h('li', { class: 'form-error' }, e.message));
       return;
     }
+    render();
+  }
+
+  async function older() {
+    try {
+      const r = await get(`/alerts?before=${encodeURIComponent(next)}`);
+      items = items.concat(r.items);
+      next = r.next_before || null;
+    } catch (e) {
+      toast(e.message, 'error');
+      return;
+    }
+    render();
+  }
+
+  function render() {
     const s = seen();
-    count.textContent = `${items.length} alert${items.length === 1 ? '' : 's'}`;
-    replace(list, items.length === 0 ? h('li', { class: 'muted' }, 'No alerts.') : items.map((a) => {
+    count.textContent = `${items.length} alert${items.length === 1 ? '' : 's'}${next ? ' (older ones not shown yet)' : ''}`;
+    const more = next ? h('li', null, h('button', { type: 'button', class: 'btn btn-small', id: 'alert-older', onclick: older }, 'Show older alerts')) : null;
+    replace(list, items.length === 0 ? h('li', { class: 'muted' }, 'No alerts.') : [...items.map((a) => {
       const unread = a.state === 'published' && !s.has(a.id);
       return h('li', { class: `alert-item${unread ? ' unread' : ''}${a.id === selected ? ' selected' : ''}`, dataset: { alertId: a.id, state: a.state } },
         h('a', { href: `#/alerts/${encodeURIComponent(a.id)}` },
@@ -80,7 +101,7 @@ function build(root) {
             a.acknowledged ? h('span', { class: 'tag tag-ok' }, 'acknowledged') : a.may_acknowledge ? h('span', { class: 'tag tag-warn' }, 'to acknowledge') : null),
           h('div', { class: 'alert-item-title' }, a.headline || '(no headline)'),
           h('div', { class: 'muted small' }, `${a.organisation} · ${a.published_at || a.updated_at}`)));
-    }));
+    }), more]);
     document.body.dataset.alertsLoaded = String(Number(document.body.dataset.alertsLoaded || 0) + 1);
   }
 
