@@ -2,8 +2,9 @@
 // Chromium: an EU-body analyst composes an alert with an area drawn on the map around
 // a French operator's site, a second person of the EU body approves and publishes it,
 // the operator (signed in, in another browser) sees it arrive live without reloading
-// and acknowledges it, the author sees the acknowledgement arrive, and an operator of an
-// unrelated organisation does not see the alert at all.
+// and acknowledges it, the author sees the acknowledgement arrive, an operator of an
+// unrelated organisation does not see the alert at all, and an inbox of more than one
+// page (100 alerts) shows older alerts on request.
 //
 // The people and the site come from scripts/test.sh: browser.author (analyst) and
 // browser.approver (assessor) of eu-coordination, browser.operator of browser-op-fr
@@ -162,5 +163,47 @@ test('an operator of an unrelated organisation does not see the alert', STEP, as
   assert.equal(await page.textContent('#alert-missing'), 'This alert does not exist.');
   const status = await page.evaluate(async (id) => (await fetch(`api/v1/alerts/${id}`)).status, alertId);
   assert.equal(status, 404);
+  assert.deepEqual(pageErrors, []);
+});
+
+/** A session of the API for scripted steps: the cookie and the CSRF token. */
+async function apiSession(user) {
+  const r = await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: PASSWORD }) });
+  assert.equal(r.status, 200, `login as ${user}`);
+  const cookie = (r.headers.get('set-cookie') || '').split(';')[0];
+  const { csrf_token: csrf } = await r.json();
+  return async (method, path, body) => {
+    const res = await fetch(`${BASE}/api/v1${path}`, { method, headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: body ? JSON.stringify(body) : undefined });
+    const json = await res.json().catch(() => null);
+    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
+test('an inbox of more than one page shows older alerts on request', STEP, async () => {
+  const author = await apiSession('browser.author');
+  const approver = await apiSession('browser.approver');
+  const operator = await apiSession('browser.operator');
+  const ring = [[-0.1, -0.1], [0.1, -0.1], [0.1, 0.1], [-0.1, 0.1], [-0.1, -0.1]].map(([dx, dy]) => `${SITE.lat + dy},${SITE.lon + dx}`).join(' ');
+  for (let i = 0; i < 100; i++) {
+    const cap = { status: 'Exercise', infos: [{ categories: ['Infra'], event: 'Paging drill', urgency: 'Future', severity: 'Minor', certainty: 'Possible',
+      headline: `Paging drill ${i}`, areas: [{ area_desc: 'Paris', polygons: [ring] }] }] };
+    const a = await author('POST', '/alerts', { tlp: 'TLP:AMBER', cap });
+    await author('POST', `/alerts/${a.id}/submit`, {});
+    await approver('POST', `/alerts/${a.id}/approve`, {});
+    await author('POST', `/alerts/${a.id}/publish`, {});
+  }
+  const total = (await operator('GET', '/alerts?limit=1000')).count;
+  assert.ok(total > 100, `the operator reads ${total} alerts`);
+
+  const page = field.page;
+  await page.reload();
+  await page.waitForFunction(() => Number(document.body.dataset.alertsLoaded || 0) > 0 && document.querySelectorAll('#alert-list [data-alert-id]').length > 0);
+  assert.equal(await page.locator('#alert-list [data-alert-id]').count(), 100);
+  assert.equal(await page.textContent('#alert-count'), '100 alerts (older ones not shown yet)');
+  assert.equal(await page.locator('#alert-list [data-alert-id]').first().locator('.alert-item-title').textContent(), 'Paging drill 99');
+  await page.click('#alert-older');
+  await page.waitForFunction((n) => document.querySelectorAll('#alert-list [data-alert-id]').length === n, Math.min(total, 200));
+  assert.equal(await page.locator('#alert-older').count(), total > 200 ? 1 : 0);
   assert.deepEqual(pageErrors, []);
 });
