@@ -62,7 +62,7 @@ impl Store {
     }
 
     async fn put_organisation_in(&self, o: &Organisation, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO organisations (id, name, kind, country) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, country = excluded.country")
@@ -95,7 +95,7 @@ impl Store {
     }
 
     async fn delete_organisation_in(&self, id: &OrgId, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let r = on_tx!(&mut tx, c => sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id.as_str()).execute(c).await.map(|r| r.rows_affected()));
         match r {
             Ok(0) => Err(StoreError::NotFound(format!("organisation {id}"))),
@@ -120,7 +120,7 @@ impl Store {
     }
 
     async fn create_user_in(&self, u: &NewUser<'_>, now: i64, audit: Option<&NewAuditEntry<'_>>) -> Result<UserRecord> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let org: Option<i32> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT 1 FROM organisations WHERE id = $1")
             .bind(u.organisation_id.as_str()).fetch_optional(c).await?);
         if org.is_none() {
@@ -180,7 +180,7 @@ impl Store {
         disabled: Option<bool>,
         audit: Option<&NewAuditEntry<'_>>,
     ) -> Result<UserRecord> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = crate::on_tx!(&mut tx, c => sqlx::query(
             "UPDATE users SET role = COALESCE($2, role), password_hash = COALESCE($3, password_hash), disabled = COALESCE($4, disabled) WHERE username = $1")
             .bind(username.as_str()).bind(role.map(|r| r.key())).bind(password_hash).bind(disabled).execute(c).await?.rows_affected());
@@ -235,7 +235,7 @@ impl Store {
 
     /// A login: the session and its audit entry in one transaction.
     pub async fn create_session_audited(&self, token_hash: &str, username: &str, csrf_token: &str, now: i64, expires_at: i64, audit: &NewAuditEntry<'_>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO sessions (token_hash, username, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash).bind(username).bind(csrf_token).bind(now).bind(expires_at).execute(c).await?.rows_affected());
@@ -246,7 +246,7 @@ impl Store {
     /// A logout: the session (when there is one) ends and the audit entry is appended
     /// in one transaction.
     pub async fn delete_session_audited(&self, token_hash: Option<&str>, audit: &NewAuditEntry<'_>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(token_hash) = token_hash {
             on_tx!(&mut tx, c => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(c).await?.rows_affected());
         }
@@ -257,7 +257,7 @@ impl Store {
     /// A refused login: the failure that counts towards throttling and its audit
     /// entry in one transaction.
     pub async fn record_login_failure_audited(&self, username: &str, now: i64, audit: &NewAuditEntry<'_>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         on_tx!(&mut tx, c => sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)").bind(username).bind(now).execute(c).await?.rows_affected());
         append(&mut tx, audit).await?;
         tx.commit().await
@@ -265,7 +265,7 @@ impl Store {
 
     /// An API token and its audit entry in one transaction.
     pub async fn create_api_token_audited(&self, token_hash: &str, username: &str, name: &str, now: i64, expires_at: Option<i64>, audit: &NewAuditEntry<'_>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO api_tokens (token_hash, username, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash).bind(username).bind(name).bind(now).bind(expires_at).execute(c).await?.rows_affected());

@@ -530,7 +530,7 @@ impl Store {
     /// A transaction that writes: on SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one
     /// failing when it upgrades a read to a write.
-    async fn begin_write(&self) -> Result<Tx> {
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match &self.pool {
             crate::Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             crate::Pool::Postgres(p) => Tx::Postgres(p.begin().await?),

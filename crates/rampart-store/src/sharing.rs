@@ -29,7 +29,7 @@ impl Store {
     }
 
     async fn put_community_in(&self, c: &Community, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut missing = Vec::new();
         for (i, m) in c.members.iter().enumerate() {
             if !org_exists(&mut tx, m).await? {
@@ -86,7 +86,7 @@ impl Store {
     }
 
     async fn delete_community_in(&self, id: &CommunityId, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let r = on_tx!(&mut tx, t => sqlx::query("DELETE FROM communities WHERE id = $1").bind(id.as_str()).execute(t).await.map(|r| r.rows_affected()));
         let n = match r {
             Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
@@ -124,7 +124,7 @@ impl Store {
     }
 
     async fn set_sharing_profile_in(&self, org: &OrgId, profile: &SharingProfile, audit: Option<&NewAuditEntry<'_>>) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(organisation) = org_in(&mut tx, org).await? else { return Err(StoreError::NotFound(format!("organisation {org}"))) };
         let supervisor = match &profile.supervisor {
             Some(s) => org_in(&mut tx, s).await?,
