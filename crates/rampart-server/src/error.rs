@@ -116,8 +116,15 @@ impl IntoResponse for ApiError {
 }
 
 pub fn problem(status: StatusCode, title: &str, detail: String, errors: Vec<FieldError>) -> Response {
+    let reason = Reason(detail.clone());
     let body = Problem { kind: "about:blank".into(), title: title.into(), status: status.as_u16(), detail, errors };
     let mut r = (status, axum::Json(body)).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    r.extensions_mut().insert(reason);
     r
 }
+
+/// The detail of a problem answer, kept with the response so the audit layer can record
+/// why a write was refused without parsing the body.
+#[derive(Clone)]
+pub struct Reason(pub String);

@@ -249,6 +249,7 @@ pub fn router(state: AppState) -> Router {
         .route("/taxii2/api/collections/{id}/objects/", get(taxii::get_objects))
         .route("/metrics", get(metrics::serve))
         .fallback(web::serve)
+        .layer(middleware::from_fn_with_state(state.clone(), audit::refusals))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
