@@ -100,17 +100,7 @@ pub async fn refusals(State(state): State<AppState>, mut req: Request, next: Nex
     let actor = Actor::default();
     req.extensions_mut().insert(actor.clone());
     let response = next.run(req).await;
-    let refused = matches!(
-        response.status(),
-        StatusCode::BAD_REQUEST
-            | StatusCode::FORBIDDEN
-            | StatusCode::NOT_FOUND
-            | StatusCode::CONFLICT
-            | StatusCode::PAYLOAD_TOO_LARGE
-            | StatusCode::UNSUPPORTED_MEDIA_TYPE
-            | StatusCode::UNPROCESSABLE_ENTITY
-    );
-    let (true, Some(who)) = (refused, actor.name()) else {
+    let (true, Some(who)) = (is_refusal(response.status()), actor.name()) else {
         return response;
     };
     let reason = response.extensions().get::<Reason>().map(|r| r.0.clone()).unwrap_or_default();
@@ -118,6 +108,36 @@ pub async fn refusals(State(state): State<AppState>, mut req: Request, next: Nex
     match record(&state, &who, AuditAction::Reject, kind, &id, detail).await {
         Ok(()) => response,
         Err(e) => e.into_response(),
+    }
+}
+
+/// The answers that refuse a write for what it asked (not for a missing login or a fault).
+fn is_refusal(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::FORBIDDEN
+            | StatusCode::NOT_FOUND
+            | StatusCode::CONFLICT
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
+    )
+}
+
+/// Records a refused write made without HTTP — the command line acting as a user through
+/// the server's handlers — as the [`refusals`] layer records those over HTTP, and hands the
+/// error back. `what` names the command, e.g. `alert compose`.
+pub async fn refused(store: &rampart_store::Store, at: i64, actor: &str, (kind, id): (&str, &str), what: &str, e: ApiError) -> ApiError {
+    let (status, _, reason, _) = e.parts();
+    if !is_refusal(status) {
+        return e;
+    }
+    let detail = serde_json::json!({"command": what, "status": status.as_u16(), "reason": reason});
+    let entry = NewAuditEntry { at, actor, action: AuditAction::Reject, object_kind: kind, object_id: id, detail };
+    match store.audit_append(&entry).await {
+        Ok(_) => e,
+        Err(failed) => failed.into(),
     }
 }
 

@@ -831,4 +831,21 @@ fn alert_workflow_as_users() {
     assert!(cancelled.ends_with(" composed (Cancel)\n"), "{cancelled}");
     fails_with(&rampart(&data, &["alert", "show", &id, "--as", "nobody"]), "--as: no user nobody");
     fails_with(&rampart(&data, &["alert", "show", "0123456789abcdef01234567", "--as", "ana.de"]), "alert 0123456789abcdef01234567 not found");
+    // Refused writes are in the audit trail with the reason given, as over HTTP.
+    let refused: Vec<serde_json::Value> = ok(&rampart(&data, &["audit", "list", "--json"]))
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter(|e| e["action"] == "reject")
+        .collect();
+    let said: Vec<(&str, &str, &str, &str)> = refused
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap_or(""), e["object_id"].as_str().unwrap_or(""), e["detail"]["command"].as_str().unwrap_or(""), e["detail"]["reason"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            ("op.grid", "", "alert compose", "alerts are composed by administrators, analysts and protective security advisors of authorities and EU bodies"),
+            ("ana.de", id.as_str(), "alert approve", "the author may not approve their own alert; a second person of the organisation approves it"),
+        ]
+    );
 }
