@@ -4,6 +4,7 @@
 //! database commands go through the server's own alert workflow
 //! (`rampart_server::alerts`), so the command line and the API follow the same rules.
 
+use crate::io::{answer, describe};
 use anyhow::{anyhow, bail, Context, Result};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::Json;
@@ -14,7 +15,6 @@ use rampart_server::clock::SystemClock;
 use rampart_server::json::JsonBody;
 use rampart_server::{AppState, Settings};
 use rampart_store::Store;
-use crate::io::{answer, describe};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
