@@ -314,7 +314,7 @@ pub async fn create(State(state): State<AppState>, Auth(p): Auth, JsonBody(body)
         }
     };
     let kinds = match body.get("kinds") {
-        None => Some(KINDS.iter().map(|k| k.to_string()).collect()),
+        None | Some(Value::Null) => Some(KINDS.iter().map(|k| k.to_string()).collect()),
         Some(v) => check_kinds(v, &mut errors),
     };
     let description = check_description(body.get("description").unwrap_or(&Value::Null), &mut errors);
