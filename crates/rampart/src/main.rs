@@ -18,6 +18,7 @@ mod library;
 mod io;
 mod parquet_out;
 mod threat;
+mod webhook;
 
 use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
@@ -64,6 +65,11 @@ enum Command {
     Alert {
         #[command(subcommand)]
         command: alert::AlertCommand,
+    },
+    /// Webhooks: register, list, pause, resume and remove your organisation's webhooks and read their delivery logs (docs/alerts.md).
+    Webhook {
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
     },
     /// Vulnerability assessment with a common methodology: methodologies, scoring (docs/assessment-methodology.md).
     Assess {
@@ -418,6 +424,7 @@ async fn main() -> Result<()> {
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
         Command::Alert { command } => alert::run(command, open(&config)).await,
+        Command::Webhook { command } => webhook::run(command, &open(&config).await?).await,
         Command::Assess { command } => assess::run(command, open(&config)).await,
         Command::Audit { command } => audit::run(&open(&config).await?, command).await,
         Command::Migrate => {
@@ -467,6 +474,7 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         hvm_osm: config.hvm_osm.clone(),
         alert_liaison_after_ms: config.alert_escalation_min.0 * 60_000,
         alert_authority_after_ms: config.alert_escalation_min.1 * 60_000,
+        webhook_allow_http: config.webhook_allow_http,
         ..Default::default()
     };
     let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);
