@@ -48,6 +48,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a claim on a subscription lasts without progress (a killed worker's
 /// subscriptions are picked up by another process after this).
 const LEASE_MS: i64 = 5 * 60_000;
+/// Webhooks a process sends to at once.
+const PARALLEL: usize = 16;
 /// Events read per query while catching up.
 const BATCH: i64 = 200;
 /// Attempts shown in a delivery log.
@@ -537,17 +539,32 @@ pub struct Tick {
 /// One round of delivery at the clock's now: every due subscription this process can
 /// claim is caught up as far as its receiver accepts.
 pub async fn tick(state: &AppState) -> Result<Tick, StoreError> {
+    use futures::StreamExt;
     let now = state.clock.now_ms();
+    let due = state.store.due_webhooks(now).await?;
+    // Webhooks are independent: a slow or silent receiver holds up only its own events.
+    let results: Vec<Result<Tick, StoreError>> = futures::stream::iter(due)
+        .map(|id| async move {
+            let owner = state.webhooks.owner.as_str();
+            let mut done = Tick::default();
+            if !state.store.claim_webhook(&id, owner, now, now + LEASE_MS).await? {
+                return Ok(done);
+            }
+            let sent = catch_up(state, &id, owner, &mut done).await;
+            let released = state.store.release_webhook(&id, owner).await;
+            sent?;
+            released?;
+            Ok(done)
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
     let mut total = Tick::default();
-    for id in state.store.due_webhooks(now).await? {
-        let owner = state.webhooks.owner.as_str();
-        if !state.store.claim_webhook(&id, owner, now, now + LEASE_MS).await? {
-            continue;
-        }
-        let done = catch_up(state, &id, owner, &mut total).await;
-        let released = state.store.release_webhook(&id, owner).await;
-        done?;
-        released?;
+    for r in results {
+        let t = r?;
+        total.delivered += t.delivered;
+        total.failed += t.failed;
+        total.skipped += t.skipped;
     }
     Ok(total)
 }
