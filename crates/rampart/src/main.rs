@@ -8,6 +8,7 @@ mod assess_db;
 mod analyze_models;
 mod bench;
 mod bench_alerts;
+mod bench_webhooks;
 mod community;
 mod config;
 mod demo;
@@ -293,6 +294,15 @@ enum BenchCommand {
         #[arg(long)]
         second_server: bool,
     },
+    /// Webhook deliveries to a local receiver: deliveries per second, and the cost of a tick with nothing to send.
+    Webhooks {
+        /// Webhooks registered (all for the alerts' recipient).
+        #[arg(long, default_value_t = 100)]
+        webhooks: usize,
+        /// Alerts published before delivery starts.
+        #[arg(long, default_value_t = 50)]
+        alerts: usize,
+    },
     /// The library's TLP-filtered full-text search over generated documents: indexing rate, search p50/p99.
     Library {
         #[arg(long, default_value_t = 100_000)]
@@ -454,6 +464,7 @@ async fn main() -> Result<()> {
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
             BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
             BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
+            BenchCommand::Webhooks { webhooks, alerts } => bench_webhooks::webhooks(webhooks, alerts).await,
             BenchCommand::Library { docs, searches, seed } => bench::library(docs, searches, seed),
         },
     }
