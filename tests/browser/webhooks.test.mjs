@@ -47,7 +47,9 @@ test('an operator adds a webhook, sees its secret once, pauses and removes it', 
   assert.equal(await page.textContent('#webhook-form .form-error'), 'url: expected an https:// URL, found a ftp: URL');
 
   await page.fill('#webhook-url', HOOK);
-  await page.uncheck('input[name="webhook-kind"][value="escalated"]');
+  // Escalations only: the alerts test, which may run meanwhile, publishes to this operator
+  // but escalates nothing, so this webhook has nothing to send during the test.
+  for (const kind of ['published', 'acknowledged', 'relabelled']) await page.uncheck(`input[name="webhook-kind"][value="${kind}"]`);
   await page.fill('#webhook-description', 'browser test');
   await page.click('#webhook-add');
   await page.waitForSelector('#webhook-secret');
@@ -55,7 +57,7 @@ test('an operator adds a webhook, sees its secret once, pauses and removes it', 
   const row = page.locator('#webhook-table tbody tr', { hasText: HOOK });
   await row.waitFor();
   assert.match(await row.textContent(), /active/);
-  assert.match(await row.textContent(), /published, acknowledged, relabelled/);
+  assert.match(await row.textContent(), /escalated/);
   await page.screenshot({ path: join(SHOTS, 'webhooks.png'), fullPage: true });
 
   await row.getByRole('button', { name: 'Pause' }).click();

@@ -71,7 +71,11 @@ impl Default for Deliverer {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Rampart-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
+            .unwrap_or_else(|e| {
+                // Each request still carries its own timeout (see `send`).
+                tracing::error!(error = %e, "webhooks: building the HTTP client failed; using the default client");
+                reqwest::Client::new()
+            });
         Deliverer { client, owner: format!("process-{}", hex::encode(rand::random::<[u8; 8]>())) }
     }
 }
@@ -476,6 +480,7 @@ async fn send(state: &AppState, w: &WebhookRecord, delivery: &str, kind: &str, b
         .webhooks
         .client
         .post(&w.url)
+        .timeout(TIMEOUT)
         .header("content-type", "application/json")
         .header("rampart-signature", signature(&w.secret, now.div_euclid(1000), &bytes))
         .header("rampart-delivery", delivery)
