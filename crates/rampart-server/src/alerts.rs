@@ -828,6 +828,11 @@ impl EventHub {
         self.wake.notify_one();
     }
 
+    /// The events this process's poller reads from now on (the webhook worker wakes on them).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
+        self.tx.subscribe()
+    }
+
     /// Starts the poller once.
     pub fn start(state: &AppState) {
         if state.events.started.swap(true, std::sync::atomic::Ordering::SeqCst) {

@@ -7,8 +7,9 @@
 //! alert relabelled out of the organisation's reach is skipped, not sent. Skipped
 //! events leave no trace in the organisation's delivery log.
 //!
-//! Delivery is driven by [`tick`]: the worker of each server process calls it every
-//! `webhook_poll_ms`; tests call it directly with a `ManualClock`. A tick claims each due
+//! Delivery is driven by [`tick`]: the worker of each server process calls it when the
+//! process's event poller sees new events and every `webhook_poll_ms`; tests call it
+//! directly with a `ManualClock`. A tick claims each due
 //! subscription with a lease in the store (so several processes on one database never
 //! send the same subscription at once), sends the events after its cursor in order, and
 //! moves the cursor only after a 2xx answer. A failure (no connection, no answer within
@@ -656,11 +657,20 @@ async fn catch_up(state: &AppState, id: &str, owner: &str, total: &mut Tick) -> 
     Ok(())
 }
 
-/// Calls [`tick`] every `webhook_poll_ms` for as long as the server runs.
+/// Calls [`tick`] as soon as this process's event poller sees new events (so a
+/// published alert goes out within the poll of the events table), and every
+/// `webhook_poll_ms` for retries that fall due, for as long as the server runs.
 pub async fn deliver_forever(state: AppState) {
     let every = Duration::from_millis(state.settings.webhook_poll_ms.max(100));
+    alerts::EventHub::start(&state);
+    let mut events = state.events.subscribe();
     loop {
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = events.recv() => {}
+        }
+        // Whatever else arrived meanwhile is covered by this tick.
+        while !matches!(events.try_recv(), Err(tokio::sync::broadcast::error::TryRecvError::Empty | tokio::sync::broadcast::error::TryRecvError::Closed)) {}
         if let Err(e) = tick(&state).await {
             tracing::error!(error = %e, "webhook delivery failed");
         }
