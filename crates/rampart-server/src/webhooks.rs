@@ -676,3 +676,33 @@ pub async fn deliver_forever(state: AppState) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_time_dot_body() {
+        // The same as Python's hmac.new(b"whsec_test", b'1767225600.{"id":"x"}', hashlib.sha256).hexdigest().
+        assert_eq!(signature("whsec_test", 1_767_225_600, br#"{"id":"x"}"#), "t=1767225600,v1=f2a0e9cc79f6a8d5063bc6718561e872509983827740ea4ee5622da1c7e8d2b4");
+    }
+
+    #[test]
+    fn retries_back_off_to_hourly() {
+        let waits: Vec<i64> = (1..=8).map(|n| backoff_ms(n) / 1000).collect();
+        assert_eq!(waits, [10, 30, 60, 300, 900, 3600, 3600, 3600]);
+    }
+
+    #[test]
+    fn targets_are_https_or_http_to_this_machine() {
+        assert_eq!(check_url("https://soc.example.org/hook", false), Ok("https://soc.example.org/hook".to_string()));
+        for local in ["http://127.0.0.1:9/x", "http://localhost/x", "http://[::1]:8080/x", "http://127.10.0.1/x"] {
+            assert!(check_url(local, false).is_ok(), "{local}");
+        }
+        assert_eq!(check_url("http://soc.example.org/hook", false), Err("expected an https:// URL (plain http only to this machine, or where the server allows it)".to_string()));
+        assert!(check_url("http://soc.example.org/hook", true).is_ok());
+        assert_eq!(check_url("file:///etc/passwd", true), Err("expected an https:// URL, found a file: URL".to_string()));
+        assert_eq!(check_url("https://user:pw@soc.example.org/", false), Err("may not carry a user name or password; receivers check the signature instead".to_string()));
+        assert!(check_url("soc.example.org/hook", false).is_err_and(|e| e.starts_with("expected an https:// URL; \"soc.example.org/hook\" is not a URL")));
+    }
+}

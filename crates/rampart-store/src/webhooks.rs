@@ -152,14 +152,14 @@ impl Store {
         rows.into_iter().map(record).collect()
     }
 
-    /// Changes a subscription, with its audit entry (`change`). Resuming makes it due at
-    /// once; pausing keeps its cursor, so nothing is lost while it is paused.
+    /// Changes a subscription, with its audit entry (`change`). Resuming or a new URL
+    /// makes it due at once; pausing keeps its cursor, so nothing is lost while it is paused.
     pub async fn update_webhook(&self, id: &str, c: &WebhookChange, actor: &str, now: i64) -> Result<WebhookRecord> {
         let mut tx = self.begin().await?;
         let n = on_tx!(&mut tx, t => sqlx::query(
             "UPDATE webhooks SET url = COALESCE($2, url), kinds = COALESCE($3, kinds), description = COALESCE($4, description), \
              status = CASE WHEN $5 IS NULL THEN status WHEN $5 = 'active' AND status = 'failing' THEN status ELSE $5 END, \
-             next_attempt_at = CASE WHEN $5 = 'active' THEN $6 ELSE next_attempt_at END, updated_at = $6 WHERE id = $1")
+             next_attempt_at = CASE WHEN $5 = 'active' OR $2 IS NOT NULL THEN $6 ELSE next_attempt_at END, updated_at = $6 WHERE id = $1")
             .bind(id).bind(&c.url).bind(c.kinds.as_ref().map(|k| k.join(","))).bind(&c.description).bind(&c.status).bind(now)
             .execute(t).await?.rows_affected());
         if n == 0 {

@@ -103,14 +103,23 @@ async fn story(store: Store) {
     assert_eq!((resumed.status.as_str(), resumed.next_attempt_at), ("active", 21_000));
     let changed = store.update_webhook("w1", &WebhookChange { kinds: Some(vec!["published".into()]), url: Some("https://soc.example.org/v2".into()), ..WebhookChange::default() }, "op", 22_000).await.expect("change");
     assert_eq!((changed.kinds.clone(), changed.url.as_str(), changed.status.as_str()), (vec!["published".to_string()], "https://soc.example.org/v2", "active"));
+    // A new URL is tried at once, not after the old one's back-off.
+    assert!(store.claim_webhook("w1", "p4", 22_000, 30_000).await.expect("claim"));
+    let failure = WebhookFailure { attempt: attempt(2, 22_000, "failed"), failures: 2, failing_since: 4_100, status: "active".into(), next_attempt_at: 52_000 };
+    assert!(store.webhook_failed("w1", "p4", &failure).await.expect("failed"));
+    store.release_webhook("w1", "p4").await.expect("release");
+    assert_eq!(store.due_webhooks(23_000).await.expect("due"), Vec::<String>::new());
+    let moved = store.update_webhook("w1", &WebhookChange { url: Some("https://soc.example.org/v3".into()), ..WebhookChange::default() }, "op", 23_000).await.expect("change");
+    assert_eq!((moved.next_attempt_at, moved.failures), (23_000, 2));
+    assert_eq!(store.due_webhooks(23_000).await.expect("due"), ["w1"]);
 
     // Removed with its log; the audit trail has the three changes and never the secret.
-    store.delete_webhook("w1", "op", 23_000).await.expect("delete");
+    store.delete_webhook("w1", "op", 24_000).await.expect("delete");
     assert_eq!(store.get_webhook("w1").await.expect("get"), None);
     assert_eq!(store.webhook_attempts("w1", 10).await.expect("log"), vec![]);
     assert!(matches!(store.delete_webhook("w1", "op", 23_000).await, Err(rampart_store::StoreError::NotFound(_))));
     let trail: Vec<_> = store.audit_list(None, None, 100).await.expect("audit").into_iter().filter(|e| e.object_kind == "webhook").collect();
-    assert_eq!(trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["create", "change", "change", "change", "delete"]);
+    assert_eq!(trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["create", "change", "change", "change", "change", "delete"]);
     assert_eq!(trail[0].detail, json!({"organisation": "fi-op-grid", "url": "https://soc.example.org/hook", "kinds": ["published", "relabelled"], "status": "active"}));
     assert!(trail.iter().all(|e| !e.detail.to_string().contains("whsec_")));
 }
