@@ -114,7 +114,14 @@ fn audit_detail(w: &WebhookRecord) -> serde_json::Value {
     serde_json::json!({"organisation": w.organisation, "url": w.url, "kinds": w.kinds, "status": w.status})
 }
 
+/// Attempts kept per subscription; older ones are pruned as new ones are written.
+pub const KEEP_ATTEMPTS: i64 = 1000;
+
 async fn insert_attempt(tx: &mut crate::Tx, webhook: &str, a: &WebhookAttempt) -> Result<()> {
+    on_tx!(&mut *tx, t => sqlx::query(
+        "DELETE FROM webhook_attempts WHERE webhook_id = $1 AND id <= \
+         (SELECT id FROM webhook_attempts WHERE webhook_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)")
+        .bind(webhook).bind(KEEP_ATTEMPTS - 1).execute(t).await?.rows_affected());
     on_tx!(tx, t => sqlx::query(
         "INSERT INTO webhook_attempts (webhook_id, delivery_id, seq, kind, alert_id, attempt, at, outcome, status_code, error, duration_ms, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")

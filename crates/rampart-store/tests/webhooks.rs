@@ -113,7 +113,15 @@ async fn story(store: Store) {
     assert_eq!((moved.next_attempt_at, moved.failures), (23_000, 2));
     assert_eq!(store.due_webhooks(23_000).await.expect("due"), ["w1"]);
 
-    // Removed with its log; the audit trail has the three changes and never the secret.
+    // The log keeps the newest 1,000 attempts.
+    for i in 0..1_005 {
+        let ping = WebhookAttempt { delivery_id: format!("w1-ping-{i}"), seq: None, kind: "ping".into(), alert_id: None, ..attempt(0, 30_000 + i, "delivered") };
+        store.webhook_pinged("w1", &ping).await.expect("ping");
+    }
+    let log = store.webhook_attempts("w1", 2_000).await.expect("log");
+    assert_eq!((log.len(), log[0].delivery_id.as_str(), log[999].delivery_id.as_str()), (1_000, "w1-ping-1004", "w1-ping-5"));
+
+    // Removed with its log; the audit trail has the changes and never the secret.
     store.delete_webhook("w1", "op", 24_000).await.expect("delete");
     assert_eq!(store.get_webhook("w1").await.expect("get"), None);
     assert_eq!(store.webhook_attempts("w1", 10).await.expect("log"), vec![]);
