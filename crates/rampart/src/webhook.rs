@@ -38,6 +38,19 @@ pub enum WebhookCommand {
     },
     /// Show one webhook as JSON.
     Show { id: String, #[command(flatten)] actor: Actor },
+    /// Change where a webhook's events go (your organisation's own webhooks), which kinds, or its description.
+    Change {
+        id: String,
+        #[arg(long)]
+        url: Option<String>,
+        /// Event kinds to send from now on (repeat, or comma-separate).
+        #[arg(long = "kind", value_delimiter = ',')]
+        kinds: Vec<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        actor: Actor,
+    },
     /// Stop sending; events wait and are sent on resume.
     Pause { id: String, #[command(flatten)] actor: Actor },
     /// Send again, starting with the events that waited.
@@ -114,6 +127,23 @@ pub async fn run(command: WebhookCommand, store: &Store) -> Result<()> {
         WebhookCommand::Show { id, actor } => {
             let Json(w) = hooks::get(st(), who(&actor).await?, UrlPath(id)).await.map_err(problem)?;
             println!("{}", serde_json::to_string_pretty(&w)?);
+        }
+        WebhookCommand::Change { id, url, kinds, description, actor } => {
+            let mut body = serde_json::Map::new();
+            if let Some(u) = url {
+                body.insert("url".into(), Value::String(u));
+            }
+            if !kinds.is_empty() {
+                body.insert("kinds".into(), json!(kinds));
+            }
+            if let Some(d) = description {
+                body.insert("description".into(), Value::String(d));
+            }
+            if body.is_empty() {
+                return Err(anyhow!("nothing to change: give --url, --kind or --description"));
+            }
+            let Json(w) = hooks::update(st(), who(&actor).await?, UrlPath(id), JsonBody(body)).await.map_err(problem)?;
+            line(&w);
         }
         WebhookCommand::Pause { id, actor } => line(&set_status(&state, who(&actor).await?, id, "paused").await?),
         WebhookCommand::Resume { id, actor } => line(&set_status(&state, who(&actor).await?, id, "active").await?),

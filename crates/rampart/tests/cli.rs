@@ -858,6 +858,9 @@ fn webhooks_as_users() {
     fails_with(&rampart(&data, &["webhook", "pause", &id, "--as", "see.grid"]), "viewers may not manage webhooks");
     assert!(ok(&rampart(&data, &["webhook", "pause", &id, "--as", "op.grid"])).starts_with(&format!("{id}  paused ")));
     assert!(ok(&rampart(&data, &["webhook", "resume", &id, "--as", "op.grid"])).starts_with(&format!("{id}  active ")));
+    fails_with(&rampart(&data, &["webhook", "change", &id, "--url", "http://example.org/x", "--as", "op.grid"]), "url: expected an https:// URL (plain http only to this machine");
+    let changed = ok(&rampart(&data, &["webhook", "change", &id, "--kind", "escalated", "--as", "op.grid"]));
+    assert_eq!(changed, format!("{id}  active   http://127.0.0.1:9/hook  [escalated]  nothing delivered yet\n"));
     let ping = ok(&rampart(&data, &["webhook", "test", &id, "--as", "op.grid"]));
     assert!(ping.contains(" ping         attempt 1  failed    could not connect: "), "{ping}");
     let log = ok(&rampart(&data, &["webhook", "deliveries", &id, "--as", "op.grid"]));
