@@ -51,7 +51,7 @@ impl Actor {
 
 /// The shared items of the sharing network by path under `/api/v1/`, with the kind of
 /// object the audit trail names.
-const SHARED: [(&str, &str); 7] = [
+const SHARED: [(&str, &str); 8] = [
     ("alerts", "alert"),
     ("incidents", "incident"),
     ("library/documents", "library document"),
@@ -59,6 +59,7 @@ const SHARED: [(&str, &str); 7] = [
     ("communities", "community"),
     ("organisations", "sharing profile"),
     ("precursors/reports/sent", "precursor report"),
+    ("webhooks", "webhook"),
 ];
 
 /// The audited object of a write to the sharing network: its kind and id (empty when the
