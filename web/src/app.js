@@ -1,7 +1,7 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
 // #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/assessments, #/assessments/{id}/{tab},
-// #/alerts, #/alerts/{id}, #/alerts/new, #/audit, #/library[/{id}]).
+// #/alerts, #/alerts/{id}, #/alerts/new, #/audit, #/library[/{id}], #/webhooks).
 import { showAlerts } from './alerts.js';
 import { showAnalysis } from './analysis.js';
 import { showAudit } from './audit.js';
@@ -23,9 +23,10 @@ import { canAnalyse, canTransfer, currentUser, forget, isAdmin, logout, restore 
 import { showBlast, showEgress, showPrecursors } from './threat.js';
 import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
+import { showWebhooks } from './webhooks.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view', 'audit-view', 'library-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view', 'audit-view', 'library-view', 'webhooks-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -156,6 +157,11 @@ async function route() {
       showOnly('alerts-view');
       document.title = 'Alerts · Rampart';
       await showAlerts(byId('alerts-view'), r.arg);
+      return;
+    case 'webhooks':
+      showOnly('webhooks-view');
+      document.title = 'Webhooks · Rampart';
+      await showWebhooks(byId('webhooks-view'));
       return;
     case 'library':
       showOnly('library-view');

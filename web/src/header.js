@@ -45,6 +45,7 @@ export function renderHeader(header, { onLogout }) {
         link('#/alerts', 'nav-alerts', 'Alerts'),
         link('#/incidents', 'nav-incidents', 'Incidents'),
         link('#/library', 'nav-library', 'Library'),
+        link('#/webhooks', 'nav-webhooks', 'Webhooks'),
       ]),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
       isAdmin() ? group('nav-group-admin', 'Administration', [link('#/users', 'nav-users', 'Users'), link('#/audit', 'nav-audit', 'Audit trail')]) : null),

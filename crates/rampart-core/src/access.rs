@@ -2,7 +2,7 @@
 //! [`Scope`] into a `WHERE` clause, so lists never contain what the reader may not see.
 
 use crate::assessment::Action;
-use crate::{Asset, CountryCode, OrgId, OrgKind, Username};
+use crate::{Asset, CountryCode, OrgId, OrgKind, Organisation, Username};
 
 crate::vocabulary!(
     /// A user's role.
@@ -87,6 +87,22 @@ impl Principal {
     /// Organisations are reference data: admins change them.
     pub fn can_manage_organisations(&self) -> bool {
         self.role == Role::Admin
+    }
+}
+
+impl Principal {
+    /// The organisation as a whole, as a machine of theirs that is told of events (a
+    /// webhook) stands to shared items: it holds every relation a member holds through
+    /// the organisation (originator, recipient, client, community) and none given to a
+    /// person by name, and the least role. Its username is one no login can have.
+    pub fn organisation_as_a_whole(org: &Organisation) -> Principal {
+        Principal {
+            username: Username::of_organisation(&org.id),
+            role: Role::Viewer,
+            organisation: org.id.clone(),
+            org_kind: org.kind,
+            country: org.country,
+        }
     }
 }
 

@@ -186,6 +186,23 @@ mod tests {
     }
 
     #[test]
+    fn an_organisation_as_a_whole_reads_what_its_members_read_through_it_not_by_name() {
+        let whole = |id: &str| {
+            let o = crate::Organisation { id: org(id), name: id.into(), kind: OrgKind::Operator, country: Some(CountryCode::parse("DE").unwrap()) };
+            Principal::organisation_as_a_whole(&o)
+        };
+        let readers = |tlp: Tlp| ["de-authority", "de-op-grid", "de-op-water", "de-op-health", "fr-op"].map(|o| access(tlp).may_read(&whole(o)));
+        assert_eq!(readers(Tlp::Green), [true, true, true, true, false]);
+        assert_eq!(readers(Tlp::Amber), [true, true, true, false, false]);
+        assert_eq!(readers(Tlp::AmberStrict), [true, true, false, false, false]);
+        // TLP:RED: the liaison officer of the grid operator is named, the operator is not.
+        assert_eq!(readers(Tlp::Red), [true, false, false, false, false]);
+        let mut draft = access(Tlp::Clear);
+        draft.published = false;
+        assert!(!draft.may_read(&whole("de-authority")));
+    }
+
+    #[test]
     fn issuers_are_authority_and_eu_staff_and_admins() {
         assert!(user("a", Role::Analyst, "x", OrgKind::Authority).can_issue_alerts());
         assert!(user("a", Role::Assessor, "x", OrgKind::EuBody).can_issue_alerts());

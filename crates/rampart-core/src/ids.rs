@@ -76,9 +76,24 @@ text_id!(
     Username, "a username", 64, |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@')
 );
 
+impl Username {
+    /// A name no login can have (`parse` refuses the `#`), for a principal that stands
+    /// for an organisation as a whole and so is never a person named on an item.
+    pub(crate) fn of_organisation(org: &OrgId) -> Username {
+        Username(format!("#{org}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_organisation_s_name_is_no_login_name() {
+        let name = Username::of_organisation(&OrgId::parse("de-op-grid").unwrap());
+        assert_eq!(name.as_str(), "#de-op-grid");
+        assert!(Username::parse(name.as_str()).is_err());
+    }
 
     #[test]
     fn asset_ids_accept_registry_and_osm_forms() {

@@ -860,6 +860,11 @@ impl EventHub {
         self.wake.notify_one();
     }
 
+    /// The events this process's poller reads from now on (the webhook worker wakes on them).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<HubEvent>> {
+        self.tx.subscribe()
+    }
+
     /// Starts the poller once.
     pub fn start(state: &AppState) {
         if state.events.started.swap(true, std::sync::atomic::Ordering::SeqCst) {
@@ -912,7 +917,10 @@ async fn load_events(state: &AppState, after: i64) -> Result<Vec<HubEvent>, ramp
     Ok(out)
 }
 
-fn visible(e: &HubEvent, p: &Principal) -> bool {
+/// Whether `p` is told of the event: they may read its alert now and are in its
+/// audience. The one rule for the live stream and webhooks (which ask it for an
+/// organisation as a whole).
+pub(crate) fn visible(e: &HubEvent, p: &Principal) -> bool {
     let Some(access) = &e.access else { return false };
     access.may_read(p) && (e.event.audience.is_empty() || e.event.audience.contains(&p.organisation))
 }

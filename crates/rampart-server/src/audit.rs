@@ -4,14 +4,20 @@
 //! store inside their own transaction.
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Reason};
 use crate::{rfc3339, AppState};
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Json;
-use rampart_core::Invalid;
+use rampart_core::{Invalid, Principal};
+use std::sync::{Arc, Mutex};
 use rampart_store::{AuditAction, NewAuditEntry};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use axum::response::IntoResponse;
 use utoipa::{IntoParams, ToSchema};
 
 /// An entry at the state's clock, for a store method that appends it inside the
@@ -27,6 +33,120 @@ pub async fn record(state: &AppState, actor: &str, action: AuditAction, object_k
     let entry = NewAuditEntry { at: state.clock.now_ms(), actor, action, object_kind, object_id, detail };
     state.store.audit_append(&entry).await?;
     Ok(())
+}
+
+/// Who a request was authenticated as, filled in by the [`Auth`] extractor for the
+/// [`refusals`] layer (which runs around the handler and cannot see its arguments).
+#[derive(Clone, Default)]
+pub struct Actor(Arc<Mutex<Option<String>>>);
+
+impl Actor {
+    /// Notes the principal on the request (when the layer asked for it) and hands it back.
+    pub fn note(parts: &Parts, p: Principal) -> Principal {
+        if let Some(slot) = parts.extensions.get::<Actor>() {
+            if let Ok(mut who) = slot.0.lock() {
+                *who = Some(p.username.as_str().to_string());
+            }
+        }
+        p
+    }
+
+    fn name(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|who| who.clone())
+    }
+}
+
+/// The shared items of the sharing network by path under `/api/v1/`, with the kind of
+/// object the audit trail names.
+const SHARED: [(&str, &str); 8] = [
+    ("alerts", "alert"),
+    ("incidents", "incident"),
+    ("library/documents", "library document"),
+    ("library/events", "library event"),
+    ("communities", "community"),
+    ("organisations", "sharing profile"),
+    ("precursors/reports/sent", "precursor report"),
+    ("webhooks", "webhook"),
+];
+
+/// The audited object of a write to the sharing network: its kind and id (empty when the
+/// write names none, e.g. a new alert). Organisations are audited here only for their
+/// sharing profiles; the rest of the directory audits itself.
+fn shared_object(path: &str) -> Option<(&'static str, String)> {
+    let rest = path.strip_prefix("/api/v1/")?;
+    SHARED.iter().find_map(|(prefix, kind)| {
+        let tail = rest.strip_prefix(prefix)?;
+        if !(tail.is_empty() || tail.starts_with('/')) {
+            return None;
+        }
+        let mut segments = tail.trim_start_matches('/').split('/');
+        let id = segments.next().unwrap_or("");
+        if *kind == "sharing profile" && segments.next() != Some("sharing") {
+            return None;
+        }
+        let id = if id == "import" { "" } else { id };
+        Some((*kind, id.to_string()))
+    })
+}
+
+/// Records every refused write to the sharing network — malformed or schema-invalid
+/// CAP, a reference to an alert that does not exist, an unclosed polygon, a relabelling
+/// by someone other than the originator, … — as a `reject` entry with the reason given
+/// to the caller (a write to an item the caller may not see is recorded with the same
+/// "not found" the caller got; the trail is for administrators). Only authenticated
+/// callers are recorded, so anonymous traffic cannot fill the trail; reads and other
+/// answers pass untouched.
+pub async fn refusals(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let Some((kind, id)) = shared_object(req.uri().path()) else {
+        return next.run(req).await;
+    };
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let actor = Actor::default();
+    req.extensions_mut().insert(actor.clone());
+    let response = next.run(req).await;
+    let (true, Some(who)) = (is_refusal(response.status()), actor.name()) else {
+        return response;
+    };
+    let reason = response.extensions().get::<Reason>().map(|r| r.0.clone()).unwrap_or_default();
+    let detail = serde_json::json!({"method": method, "path": path, "status": response.status().as_u16(), "reason": reason});
+    match record(&state, &who, AuditAction::Reject, kind, &id, detail).await {
+        Ok(()) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The answers that refuse a write for what it asked (not for a missing login or a fault).
+fn is_refusal(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::FORBIDDEN
+            | StatusCode::NOT_FOUND
+            | StatusCode::CONFLICT
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
+    )
+}
+
+/// Records a refused write made without HTTP — the command line acting as a user through
+/// the server's handlers — as the [`refusals`] layer records those over HTTP, and hands the
+/// error back. `what` names the command, e.g. `alert compose`.
+pub async fn refused(store: &rampart_store::Store, at: i64, actor: &str, (kind, id): (&str, &str), what: &str, e: ApiError) -> ApiError {
+    let (status, _, reason, _) = e.parts();
+    if !is_refusal(status) {
+        return e;
+    }
+    let detail = serde_json::json!({"command": what, "status": status.as_u16(), "reason": reason});
+    let entry = NewAuditEntry { at, actor, action: AuditAction::Reject, object_kind: kind, object_id: id, detail };
+    match store.audit_append(&entry).await {
+        Ok(_) => e,
+        Err(failed) => failed.into(),
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

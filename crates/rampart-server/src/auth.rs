@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for Auth {
             .and_then(|v| v.strip_prefix("Bearer "));
         if let Some(token) = bearer {
             return match state.store.api_token(&secret_hash(token.trim()), now).await? {
-                Some(p) => Ok(Auth(p)),
+                Some(p) => Ok(Auth(crate::audit::Actor::note(parts, p))),
                 None => Err(ApiError::Unauthenticated("the API token is unknown, expired or revoked".into())),
             };
         }
@@ -120,7 +120,7 @@ impl FromRequestParts<AppState> for Auth {
                 return Err(ApiError::Forbidden("missing or wrong X-CSRF-Token header".into()));
             }
         }
-        Ok(Auth(principal))
+        Ok(Auth(crate::audit::Actor::note(parts, principal)))
     }
 }
 

@@ -76,48 +76,58 @@ impl From<Invalid> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, title, detail, errors) = match self {
-            ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "Bad request", d, vec![]),
-            ApiError::Unauthenticated(d) => (StatusCode::UNAUTHORIZED, "Authentication required", d, vec![]),
-            ApiError::Forbidden(d) => (StatusCode::FORBIDDEN, "Forbidden", d, vec![]),
+impl ApiError {
+    /// The answer's status, title, detail and fields at fault. Internal errors are
+    /// described to the caller without their cause.
+    pub fn parts(&self) -> (StatusCode, &'static str, String, Vec<FieldError>) {
+        match self {
+            ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, "Bad request", d.clone(), vec![]),
+            ApiError::Unauthenticated(d) => (StatusCode::UNAUTHORIZED, "Authentication required", d.clone(), vec![]),
+            ApiError::Forbidden(d) => (StatusCode::FORBIDDEN, "Forbidden", d.clone(), vec![]),
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found", format!("{what} not found"), vec![]),
-            ApiError::Conflict(d) => (StatusCode::CONFLICT, "Conflict", d, vec![]),
-            ApiError::Invalid(Invalid(errors)) => {
-                let detail = Invalid(errors.clone()).to_string();
-                (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", detail, errors)
-            }
-            ApiError::BadFields(Invalid(errors)) => {
-                let detail = Invalid(errors.clone()).to_string();
-                (StatusCode::BAD_REQUEST, "Bad request", detail, errors)
-            }
-            ApiError::TooManyRequests { detail, retry_after_s } => {
-                let mut r = problem(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", detail, vec![]);
-                if let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string()) {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                return r;
-            }
-            ApiError::PayloadTooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", d, vec![]),
-            ApiError::UnsupportedMediaType(d) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", d, vec![]),
-            ApiError::NotAcceptable(d) => (StatusCode::NOT_ACCEPTABLE, "Not acceptable", d, vec![]),
-            ApiError::Unavailable(d) => {
-                tracing::warn!(detail = %d, "service unavailable");
-                (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", d, vec![])
-            }
-            ApiError::Internal(d) => {
-                tracing::error!(error = %d, "internal error");
+            ApiError::Conflict(d) => (StatusCode::CONFLICT, "Conflict", d.clone(), vec![]),
+            ApiError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", i.to_string(), i.0.clone()),
+            ApiError::BadFields(i) => (StatusCode::BAD_REQUEST, "Bad request", i.to_string(), i.0.clone()),
+            ApiError::TooManyRequests { detail, .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", detail.clone(), vec![]),
+            ApiError::PayloadTooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", d.clone(), vec![]),
+            ApiError::UnsupportedMediaType(d) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", d.clone(), vec![]),
+            ApiError::NotAcceptable(d) => (StatusCode::NOT_ACCEPTABLE, "Not acceptable", d.clone(), vec![]),
+            ApiError::Unavailable(d) => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", d.clone(), vec![]),
+            ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "an internal error occurred; it has been logged".into(), vec![])
             }
-        };
-        problem(status, title, detail, errors)
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Unavailable(d) => tracing::warn!(detail = %d, "service unavailable"),
+            ApiError::Internal(d) => tracing::error!(error = %d, "internal error"),
+            _ => {}
+        }
+        let (status, title, detail, errors) = self.parts();
+        let mut r = problem(status, title, detail, errors);
+        if let ApiError::TooManyRequests { retry_after_s, .. } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        r
     }
 }
 
 pub fn problem(status: StatusCode, title: &str, detail: String, errors: Vec<FieldError>) -> Response {
+    let reason = Reason(detail.clone());
     let body = Problem { kind: "about:blank".into(), title: title.into(), status: status.as_u16(), detail, errors };
     let mut r = (status, axum::Json(body)).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    r.extensions_mut().insert(reason);
     r
 }
+
+/// The detail of a problem answer, kept with the response so the audit layer can record
+/// why a write was refused without parsing the body.
+#[derive(Clone)]
+pub struct Reason(pub String);

@@ -35,6 +35,7 @@ pub mod taxii;
 pub mod threat;
 pub mod transfer;
 mod web;
+pub mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -75,12 +76,18 @@ pub struct Settings {
     pub alert_sweep_ms: u64,
     /// How often the live event stream looks for new events in the database.
     pub events_poll_ms: u64,
+    /// How often the webhook worker looks for due deliveries; 0: no worker (tests call
+    /// `webhooks::tick` themselves).
+    pub webhook_poll_ms: u64,
+    /// Allow plain-http webhook targets other than this machine (https otherwise).
+    pub webhook_allow_http: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2, hvm_osm: None,
-            alert_liaison_after_ms: 15 * 60_000, alert_authority_after_ms: 60 * 60_000, alert_sweep_ms: 30_000, events_poll_ms: 250 }
+            alert_liaison_after_ms: 15 * 60_000, alert_authority_after_ms: 60 * 60_000, alert_sweep_ms: 30_000, events_poll_ms: 250,
+            webhook_poll_ms: 1000, webhook_allow_http: false }
     }
 }
 
@@ -101,6 +108,8 @@ pub struct AppState {
     pub events: Arc<alerts::EventHub>,
     /// The library's search index in this process.
     pub library: Arc<library::Library>,
+    /// Webhook deliveries from this process.
+    pub webhooks: Arc<webhooks::Deliverer>,
 }
 
 impl AppState {
@@ -116,6 +125,7 @@ impl AppState {
             jobs,
             events: Arc::new(alerts::EventHub::default()),
             library: Arc::new(library::Library::default()),
+            webhooks: Arc::new(webhooks::Deliverer::default()),
         }
     }
 }
@@ -200,6 +210,10 @@ pub fn router(state: AppState) -> Router {
         .route("/alerts/{id}/label", post(alerts::label))
         .route("/alerts/{id}/matches", get(alerts::matches))
         .route("/events", get(alerts::events))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", get(webhooks::get).patch(webhooks::update).delete(webhooks::delete))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/webhooks/{id}/test", post(webhooks::test))
         .route("/blast", post(threat::blast))
         .route("/egress", post(threat::egress))
         .route("/precursors/screen", post(threat::screen))
@@ -249,6 +263,7 @@ pub fn router(state: AppState) -> Router {
         .route("/taxii2/api/collections/{id}/objects/", get(taxii::get_objects))
         .route("/metrics", get(metrics::serve))
         .fallback(web::serve)
+        .layer(middleware::from_fn_with_state(state.clone(), audit::refusals))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
@@ -296,9 +311,13 @@ pub async fn launch(
     let sweeper = tokio::spawn(analysis::sweep(state.clone()));
     let alert_sweeper = tokio::spawn(alerts::sweep_forever(state.clone()));
     alerts::EventHub::start(&state);
+    let deliverer = (state.settings.webhook_poll_ms > 0).then(|| tokio::spawn(webhooks::deliver_forever(state.clone())));
     let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
     alert_sweeper.abort();
+    if let Some(d) = deliverer {
+        d.abort();
+    }
     analysis::interrupt_own_runs(&state).await;
     served
 }

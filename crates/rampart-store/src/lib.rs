@@ -22,6 +22,7 @@ mod precursors;
 mod rows;
 mod runs;
 mod sharing;
+mod webhooks;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
@@ -39,6 +40,7 @@ pub use precursors::PrecursorReportRecord;
 pub use library::{AttachmentMeta, EventRecord, LibraryChange};
 pub use network::{Neighbourhood, StoredDependency, StoredLink};
 pub use runs::{AssetPlace, NewRun, RunRecord, RunStatus, INTERRUPTED};
+pub use webhooks::{WebhookAttempt, WebhookChange, WebhookFailure, WebhookRecord};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

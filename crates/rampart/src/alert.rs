@@ -4,6 +4,7 @@
 //! database commands go through the server's own alert workflow
 //! (`rampart_server::alerts`), so the command line and the API follow the same rules.
 
+use crate::io::{answer, describe};
 use anyhow::{anyhow, bail, Context, Result};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::Json;
@@ -11,7 +12,6 @@ use rampart_formats::cap::{self, Alert};
 use rampart_server::alerts as flow;
 use rampart_server::auth::Auth;
 use rampart_server::clock::SystemClock;
-use rampart_server::error::ApiError;
 use rampart_server::json::JsonBody;
 use rampart_server::{AppState, Settings};
 use rampart_store::Store;
@@ -133,14 +133,6 @@ pub async fn run(command: AlertCommand, store: impl std::future::Future<Output =
     }
 }
 
-fn problem(e: ApiError) -> anyhow::Error {
-    match e {
-        ApiError::Invalid(i) | ApiError::BadFields(i) => anyhow!("{i}"),
-        ApiError::Internal(d) => anyhow!("internal error: {d}"),
-        other => anyhow!("{other}"),
-    }
-}
-
 fn print(v: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
@@ -169,6 +161,7 @@ async fn database(command: AlertCommand, store: Store) -> Result<()> {
         async move { crate::io::acting_as(&store, &name).await.map(Auth) }
     };
     let st = || State(state.clone());
+    let at = || (&store, state.clock.now_ms());
     match command {
         AlertCommand::Validate { .. } | AlertCommand::Convert { .. } => unreachable!("handled without a database"),
         AlertCommand::Compose { file, tlp, community, recipients, actor } => {
@@ -179,13 +172,21 @@ async fn database(command: AlertCommand, store: Store) -> Result<()> {
                 body["community"] = json!(c);
             }
             let body = body.as_object().cloned().unwrap_or_default();
-            let (_, Json(a)) = flow::create(st(), who(&actor).await?, JsonBody(body)).await.map_err(|e| problem(e).context(file.display().to_string()))?;
+            let r = flow::create(st(), who(&actor).await?, JsonBody(body)).await;
+            let (_, Json(a)) = answer(at(), &actor.user, ("alert", ""), "alert compose", r).await.map_err(|e| e.context(file.display().to_string()))?;
             println!("draft {} composed ({} {})", a.id, a.msg_type, a.tlp);
         }
-        AlertCommand::Submit { id, actor } => summary(&flow::submit(st(), who(&actor).await?, UrlPath(id)).await.map_err(problem)?.0),
-        AlertCommand::Approve { id, actor } => summary(&flow::approve(st(), who(&actor).await?, UrlPath(id)).await.map_err(problem)?.0),
+        AlertCommand::Submit { id, actor } => {
+            let r = flow::submit(st(), who(&actor).await?, UrlPath(id.clone())).await;
+            summary(&answer(at(), &actor.user, ("alert", &id), "alert submit", r).await?.0)
+        }
+        AlertCommand::Approve { id, actor } => {
+            let r = flow::approve(st(), who(&actor).await?, UrlPath(id.clone())).await;
+            summary(&answer(at(), &actor.user, ("alert", &id), "alert approve", r).await?.0)
+        }
         AlertCommand::Publish { id, actor } => {
-            let Json(a) = flow::publish(st(), who(&actor).await?, UrlPath(id)).await.map_err(problem)?;
+            let r = flow::publish(st(), who(&actor).await?, UrlPath(id.clone())).await;
+            let Json(a) = answer(at(), &actor.user, ("alert", &id), "alert publish", r).await?;
             summary(&a);
             for r in a.recipients.iter().flatten() {
                 let person = r.username.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
@@ -198,7 +199,8 @@ async fn database(command: AlertCommand, store: Store) -> Result<()> {
                 let (key, cap) = cap_body(&f)?;
                 body.insert(key.into(), cap);
             }
-            let (_, Json(a)) = flow::update(st(), who(&actor).await?, UrlPath(id), JsonBody(body)).await.map_err(problem)?;
+            let r = flow::update(st(), who(&actor).await?, UrlPath(id.clone()), JsonBody(body)).await;
+            let (_, Json(a)) = answer(at(), &actor.user, ("alert", &id), "alert update", r).await?;
             println!("draft {} composed (Update)", a.id);
         }
         AlertCommand::Cancel { id, note, actor } => {
@@ -206,16 +208,18 @@ async fn database(command: AlertCommand, store: Store) -> Result<()> {
             if let Some(n) = note {
                 body.insert("note".into(), json!(n));
             }
-            let (_, Json(a)) = flow::cancel(st(), who(&actor).await?, UrlPath(id), JsonBody(body)).await.map_err(problem)?;
+            let r = flow::cancel(st(), who(&actor).await?, UrlPath(id.clone()), JsonBody(body)).await;
+            let (_, Json(a)) = answer(at(), &actor.user, ("alert", &id), "alert cancel", r).await?;
             println!("draft {} composed (Cancel)", a.id);
         }
         AlertCommand::Ack { id, actor } => {
-            let (_, Json(k)) = flow::ack(st(), who(&actor).await?, UrlPath(id.clone()), None).await.map_err(problem)?;
+            let r = flow::ack(st(), who(&actor).await?, UrlPath(id.clone()), None).await;
+            let (_, Json(k)) = answer(at(), &actor.user, ("alert", &id), "alert ack", r).await?;
             println!("alert {id} acknowledged by {} for {} (CAP Ack {})", k.username, k.organisation, k.identifier);
         }
         AlertCommand::List { state: wanted, unacknowledged, actor } => {
             let q = flow::ListQuery { state: wanted, unacknowledged: Some(unacknowledged), limit: Some(1000), before: None };
-            let Json(list) = flow::list(st(), who(&actor).await?, Query(q)).await.map_err(problem)?;
+            let Json(list) = flow::list(st(), who(&actor).await?, Query(q)).await.map_err(describe)?;
             for a in &list.items {
                 summary(a);
             }
@@ -223,13 +227,13 @@ async fn database(command: AlertCommand, store: Store) -> Result<()> {
         }
         AlertCommand::Show { id, actor } => {
             let auth = who(&actor).await?;
-            let r = flow::get(st(), auth, UrlPath(id)).await.map_err(problem)?;
+            let r = flow::get(st(), auth, UrlPath(id)).await.map_err(describe)?;
             let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.map_err(|e| anyhow!("{e}"))?;
             let v: Value = serde_json::from_slice(&bytes)?;
             print(&v)?;
         }
         AlertCommand::Export { id, out, actor } => {
-            let r = flow::get(st(), who(&actor).await?, UrlPath(format!("{id}.xml"))).await.map_err(problem)?;
+            let r = flow::get(st(), who(&actor).await?, UrlPath(format!("{id}.xml"))).await.map_err(describe)?;
             let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.map_err(|e| anyhow!("{e}"))?;
             match out {
                 Some(path) => {

@@ -20,6 +20,7 @@ pub struct FileConfig {
     pub hvm_osm: Option<PathBuf>,
     pub alert_liaison_after_min: Option<i64>,
     pub alert_authority_after_min: Option<i64>,
+    pub webhook_allow_http: Option<bool>,
 }
 
 impl FileConfig {
@@ -48,6 +49,8 @@ pub struct Config {
     pub hvm_osm: Option<PathBuf>,
     /// Minutes without acknowledgement before an alert is escalated to the recipient's liaison officer, then to its supervising authority.
     pub alert_escalation_min: (i64, i64),
+    /// Allow plain-http webhook targets beyond this machine.
+    pub webhook_allow_http: bool,
 }
 
 /// Values given on the command line or in the environment (clap reads both).
@@ -88,6 +91,9 @@ pub struct ServeOverrides {
     /// Minutes after publication without acknowledgement before an alert goes to the recipient's supervising authority [default: 60].
     #[arg(long, env = "RAMPART_ALERT_AUTHORITY_AFTER_MIN")]
     pub alert_authority_after_min: Option<i64>,
+    /// Allow webhooks to plain http:// URLs beyond this machine [default: false: https only, http to loopback].
+    #[arg(long, env = "RAMPART_WEBHOOK_ALLOW_HTTP")]
+    pub webhook_allow_http: Option<bool>,
 }
 
 impl Config {
@@ -124,6 +130,7 @@ impl Config {
             json_logs: log_format == "json",
             hvm_osm: s.hvm_osm.clone().or(f.hvm_osm),
             alert_escalation_min: (liaison, authority),
+            webhook_allow_http: s.webhook_allow_http.or(f.webhook_allow_http).unwrap_or(false),
         })
     }
 

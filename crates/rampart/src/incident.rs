@@ -2,7 +2,7 @@
 //! a user (`--as`), with the same rules and routing as the API. `--now` sets the moment
 //! the command acts at (default: the system clock), so clocks can be checked ahead.
 
-use crate::io::{acting_as as principal, database_operator as everyone, describe as api, json_object, moment as now_ms};
+use crate::io::{acting_as as principal, answer, database_operator as everyone, describe as api, json_object, moment as now_ms};
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use rampart_core::incident::{IncidentReport, UpdateKind};
@@ -84,7 +84,8 @@ pub async fn incident(store: &Store, command: IncidentCommand) -> Result<()> {
             let p = principal(store, &user).await?;
             let r = report(&file, now)?;
             let entity = entity.map(|e| OrgId::parse(&e)).transpose().map_err(|e| anyhow!("--entity: {e}"))?;
-            let id = ops::record(store, &p, entity, &r, draft, now).await.map_err(api)?;
+            let r = ops::record(store, &p, entity, &r, draft, now).await;
+            let id = answer((store, now), &user, ("incident", ""), "incident new", r).await?;
             let (i, _) = ops::read(store, &p, &id).await.map_err(api)?;
             let recipients: Vec<String> = i.recipients.iter().map(|x| format!("{} ({})", x.organisation, x.reason.key())).collect();
             println!("{id}: {}", if draft { "draft saved".to_string() } else { format!("notified to {}", recipients.join(", ")) });
@@ -100,7 +101,8 @@ pub async fn incident(store: &Store, command: IncidentCommand) -> Result<()> {
             let now = now_ms(now.as_deref())?;
             let p = principal(store, &user).await?;
             let (i, _) = ops::read(store, &p, &id).await.map_err(api)?;
-            ops::notify(store, &p, &id, i.version, now).await.map_err(api)?;
+            let r = ops::notify(store, &p, &id, i.version, now).await;
+            answer((store, now), &user, ("incident", &id), "incident notify", r).await?;
             println!("{id}: notified");
         }
         IncidentCommand::Update { id, kind, note, file, user, now } => {
@@ -109,7 +111,8 @@ pub async fn incident(store: &Store, command: IncidentCommand) -> Result<()> {
             let kind = UpdateKind::parse(&kind).map_err(|e| anyhow!("--kind: {e}"))?;
             let r = file.map(|f| report(&f, now)).transpose()?;
             let (i, _) = ops::read(store, &p, &id).await.map_err(api)?;
-            ops::add(store, &p, &id, kind, &note, r.as_ref(), i.version, now).await.map_err(api)?;
+            let r = ops::add(store, &p, &id, kind, &note, r.as_ref(), i.version, now).await;
+            answer((store, now), &user, ("incident", &id), "incident update", r).await?;
             println!("{id}: {} added", kind.key());
         }
         IncidentCommand::List { user, overdue, now } => {

@@ -90,6 +90,22 @@ pub fn describe(e: rampart_server::error::ApiError) -> anyhow::Error {
     }
 }
 
+/// A handler's answer to a write made acting as `actor`: a refusal is audited as the
+/// server audits refusals over HTTP (`rampart_server::audit::refused`), at `at`, then said
+/// as [`describe`] says it. `kind`/`id` name the object, `what` the command.
+pub async fn answer<T>(
+    (store, at): (&Store, i64),
+    actor: &str,
+    object: (&str, &str),
+    what: &str,
+    r: rampart_server::error::ApiResult<T>,
+) -> Result<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) => Err(describe(rampart_server::audit::refused(store, at, actor, object, what, e).await)),
+    }
+}
+
 /// A text file, or an error naming it.
 pub fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))

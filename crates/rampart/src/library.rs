@@ -2,7 +2,7 @@
 //! database, acting as a user (`--as`), with the same rules, TLP filtering and search as
 //! the API. Without `--as`, list, search and show read as the database's operator (all).
 
-use crate::io::describe as api;
+use crate::io::{answer, describe as api};
 use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use rampart_core::library::{DocKind, DocumentContent, EventContent};
@@ -131,7 +131,9 @@ pub async fn library(store: &Store, command: LibraryCommand) -> Result<()> {
             let p = principal(store, Some(&user)).await?;
             let content = DocumentContent::from_json(&crate::io::json_object(&file)?).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let tlp = content.tlp;
-            let id = ops::publish(store, &index, &p, content, now_ms()?).await.map_err(api)?;
+            let now = now_ms()?;
+            let r = ops::publish(store, &index, &p, content, now).await;
+            let id = answer((store, now), &user, ("library document", ""), "library add", r).await?;
             println!("{id}: published ({tlp})");
         }
         LibraryCommand::List { user, kind, tag, limit } => {
@@ -154,13 +156,17 @@ pub async fn library(store: &Store, command: LibraryCommand) -> Result<()> {
             };
             let data = std::fs::read(&file).map_err(|e| anyhow!("reading {}: {e}", file.display()))?;
             let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("attachment");
-            let meta = ops::attach(store, &p, &id, name, &ct, &data, now_ms()?).await.map_err(|e| anyhow!("{}: {}", file.display(), api(e)))?;
+            let now = now_ms()?;
+            let r = ops::attach(store, &p, &id, name, &ct, &data, now).await;
+            let meta = answer((store, now), &user, ("library document", &id), "library attach", r).await.map_err(|e| anyhow!("{}: {e}", file.display()))?;
             println!("{}: attached {} ({}, {} bytes, sha256 {})", meta.id, meta.name, meta.content_type, meta.size, meta.sha256);
         }
         LibraryCommand::Event { command: EventCommand::Add { file, user } } => {
             let p = principal(store, Some(&user)).await?;
             let content = EventContent::from_json(&crate::io::json_object(&file)?).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-            let e = ops::add_event(store, &p, content, now_ms()?).await.map_err(api)?;
+            let now = now_ms()?;
+            let r = ops::add_event(store, &p, content, now).await;
+            let e = answer((store, now), &user, ("library event", ""), "library event add", r).await?;
             println!("{}: announced to {}", e.id, e.content.community);
         }
         LibraryCommand::Event { command: EventCommand::List { user } } => {

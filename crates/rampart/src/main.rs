@@ -9,6 +9,7 @@ mod analyze_models;
 mod bench;
 mod bench_alerts;
 mod bench_alert_list;
+mod bench_webhooks;
 mod community;
 mod config;
 mod demo;
@@ -19,6 +20,7 @@ mod library;
 mod io;
 mod parquet_out;
 mod threat;
+mod webhook;
 
 use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
@@ -65,6 +67,11 @@ enum Command {
     Alert {
         #[command(subcommand)]
         command: alert::AlertCommand,
+    },
+    /// Webhooks: register, list, pause, resume and remove your organisation's webhooks and read their delivery logs (docs/alerts.md).
+    Webhook {
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
     },
     /// Vulnerability assessment with a common methodology: methodologies, scoring (docs/assessment-methodology.md).
     Assess {
@@ -299,6 +306,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Webhook deliveries to a local receiver: deliveries per second, and the cost of a tick with nothing to send.
+    Webhooks {
+        /// Webhooks registered (all for the alerts' recipient).
+        #[arg(long, default_value_t = 100)]
+        webhooks: usize,
+        /// Alerts published before delivery starts.
+        #[arg(long, default_value_t = 50)]
+        alerts: usize,
+    },
     /// The library's TLP-filtered full-text search over generated documents: indexing rate, search p50/p99.
     Library {
         #[arg(long, default_value_t = 100_000)]
@@ -430,6 +446,7 @@ async fn main() -> Result<()> {
         Command::Drone { command } => drone::run(open(&config), command).await,
         Command::Hvm(args) => hvm::run(args, open(&config)).await,
         Command::Alert { command } => alert::run(command, open(&config)).await,
+        Command::Webhook { command } => webhook::run(command, &open(&config).await?).await,
         Command::Assess { command } => assess::run(command, open(&config)).await,
         Command::Audit { command } => audit::run(&open(&config).await?, command).await,
         Command::Migrate => {
@@ -459,6 +476,7 @@ async fn main() -> Result<()> {
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
             BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
             BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
+            BenchCommand::Webhooks { webhooks, alerts } => bench_webhooks::webhooks(webhooks, alerts).await,
             BenchCommand::Library { docs, searches, seed } => bench::library(docs, searches, seed),
             BenchCommand::AlertList { alerts, rounds, seed } => bench_alert_list::alert_list(&open(&config).await?, alerts, rounds, seed).await,
         },
@@ -480,6 +498,7 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         hvm_osm: config.hvm_osm.clone(),
         alert_liaison_after_ms: config.alert_escalation_min.0 * 60_000,
         alert_authority_after_ms: config.alert_escalation_min.1 * 60_000,
+        webhook_allow_http: config.webhook_allow_http,
         ..Default::default()
     };
     let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);

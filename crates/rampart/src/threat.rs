@@ -5,7 +5,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 use rampart_core::Scope;
-use crate::io::{acting_as, database_operator, describe, json_file, moment};
+use crate::io::{acting_as, answer, database_operator, describe, json_file, moment};
 use rampart_server::precursor_reports;
 use rampart_server::threat as api;
 use rampart_store::Store;
@@ -238,7 +238,9 @@ pub async fn precursor(store: impl std::future::Future<Output = Result<Store>>, 
             let store = store.await?;
             let p = acting_as(&store, &user).await?;
             let v = json_file(&file)?;
-            let sent = precursor_reports::send(&store, &p, &v, moment(now.as_deref())?).await.map_err(|e| anyhow!("{}: {}", file.display(), describe(e)))?;
+            let at = moment(now.as_deref())?;
+            let r = precursor_reports::send(&store, &p, &v, at).await;
+            let sent = answer((&store, at), p.username.as_str(), ("precursor report", ""), "precursor send", r).await.map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let late = if sent.submitted_at > sent.due_at { " (late: it was due within 24 hours of detection)" } else { "" };
             println!("{}: sent to {}{late}", sent.id, sent.recipient_id);
         }

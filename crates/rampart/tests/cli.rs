@@ -831,4 +831,59 @@ fn alert_workflow_as_users() {
     assert!(cancelled.ends_with(" composed (Cancel)\n"), "{cancelled}");
     fails_with(&rampart(&data, &["alert", "show", &id, "--as", "nobody"]), "--as: no user nobody");
     fails_with(&rampart(&data, &["alert", "show", "0123456789abcdef01234567", "--as", "ana.de"]), "alert 0123456789abcdef01234567 not found");
+    // Refused writes are in the audit trail with the reason given, as over HTTP.
+    let refused: Vec<serde_json::Value> = ok(&rampart(&data, &["audit", "list", "--json"]))
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter(|e| e["action"] == "reject")
+        .collect();
+    let said: Vec<(&str, &str, &str, &str)> = refused
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap_or(""), e["object_id"].as_str().unwrap_or(""), e["detail"]["command"].as_str().unwrap_or(""), e["detail"]["reason"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            ("op.grid", "", "alert compose", "alerts are composed by administrators, analysts and protective security advisors of authorities and EU bodies"),
+            ("ana.de", id.as_str(), "alert approve", "the author may not approve their own alert; a second person of the organisation approves it"),
+        ]
+    );
+}
+
+/// An organisation's webhooks on the command line, each command acting as a user; the
+/// ping goes to a port nobody listens on, so it fails and says why.
+#[test]
+fn webhooks_as_users() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("db");
+    ok(&rampart(&data, &["org", "add", "de-op-grid", "--name", "Grid operator", "--kind", "operator", "--country", "DE"]));
+    ok(&rampart(&data, &["org", "add", "de-bbk", "--name", "BBK", "--kind", "authority", "--country", "DE"]));
+    for (user, role, org) in [("op.grid", "operator", "de-op-grid"), ("see.grid", "viewer", "de-op-grid"), ("ana.de", "analyst", "de-bbk")] {
+        ok(&rampart(&data, &["user", "add", user, "--role", role, "--org", org]));
+    }
+    fails_with(&rampart(&data, &["webhook", "add", "ftp://example.org/x", "--as", "op.grid"]), "url: expected an https:// URL, found a ftp: URL");
+    fails_with(&rampart(&data, &["webhook", "add", "https://example.org/x", "--kind", "published,bogus", "--as", "op.grid"]), "kinds[1]: unknown event kind \"bogus\"");
+    fails_with(&rampart(&data, &["webhook", "add", "https://example.org/x", "--as", "see.grid"]), "viewers may not register webhooks");
+    let added = ok(&rampart(&data, &["webhook", "add", "http://127.0.0.1:9/hook", "--kind", "published,acknowledged", "--description", "control room", "--as", "op.grid"]));
+    let id = added.split_whitespace().next().expect("an id").to_string();
+    assert_eq!(added.lines().next(), Some(format!("{id}  active   http://127.0.0.1:9/hook  [published,acknowledged]  nothing delivered yet").as_str()));
+    let secret = added.lines().nth(1).and_then(|l| l.strip_prefix("signing secret (shown this once; keep it with the receiver): ")).expect("the secret");
+    assert!(secret.starts_with("whsec_") && secret.len() == 70, "{secret}");
+    let shown = ok(&rampart(&data, &["webhook", "show", &id, "--as", "see.grid"]));
+    assert!(!shown.contains(secret) && shown.contains("\"description\": \"control room\""), "{shown}");
+    fails_with(&rampart(&data, &["webhook", "show", &id, "--as", "ana.de"]), &format!("webhook {id} not found"));
+    fails_with(&rampart(&data, &["webhook", "pause", &id, "--as", "see.grid"]), "viewers may not manage webhooks");
+    assert!(ok(&rampart(&data, &["webhook", "pause", &id, "--as", "op.grid"])).starts_with(&format!("{id}  paused ")));
+    assert!(ok(&rampart(&data, &["webhook", "resume", &id, "--as", "op.grid"])).starts_with(&format!("{id}  active ")));
+    fails_with(&rampart(&data, &["webhook", "change", &id, "--url", "http://example.org/x", "--as", "op.grid"]), "url: expected an https:// URL (plain http only to this machine");
+    let changed = ok(&rampart(&data, &["webhook", "change", &id, "--kind", "escalated", "--as", "op.grid"]));
+    assert_eq!(changed, format!("{id}  active   http://127.0.0.1:9/hook  [escalated]  nothing delivered yet\n"));
+    let ping = ok(&rampart(&data, &["webhook", "test", &id, "--as", "op.grid"]));
+    assert!(ping.contains(" ping         attempt 1  failed    could not connect: "), "{ping}");
+    let log = ok(&rampart(&data, &["webhook", "deliveries", &id, "--as", "op.grid"]));
+    assert!(log.contains(" ping ") && log.ends_with("1 attempt\n"), "{log}");
+    assert_eq!(ok(&rampart(&data, &["webhook", "list", "--as", "ana.de"])), "0 webhooks\n");
+    assert!(ok(&rampart(&data, &["webhook", "list", "--as", "op.grid"])).ends_with("1 webhook\n"));
+    assert_eq!(ok(&rampart(&data, &["webhook", "remove", &id, "--as", "op.grid"])), format!("webhook {id} removed\n"));
+    assert_eq!(ok(&rampart(&data, &["webhook", "list", "--as", "op.grid"])), "0 webhooks\n");
 }

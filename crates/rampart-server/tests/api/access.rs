@@ -398,6 +398,8 @@ async fn matrix(backend: Backend) {
     check(&c, Method::GET, "/api/v1/feeds/communities/nowhere.atom", none, [404, 404, 404, 404, 404, 404, 404, 401]).await;
     // The library: documents of every label, search, attachments, events (tests/api/library.rs).
     crate::library::access_rows(&app, &c).await;
+    // Webhooks: an organisation's own, administrators see (not redirect) all (tests/api/webhooks.rs).
+    crate::webhooks::access_rows(&c).await;
 
     // Every user may make API tokens for themselves.
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;

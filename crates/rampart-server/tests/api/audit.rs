@@ -75,3 +75,72 @@ async fn the_trail_records_who_did_what_on_sqlite() {
 async fn the_trail_records_who_did_what_on_postgres() {
     trail(Backend::Postgres).await;
 }
+
+/// Refused writes to the sharing network are recorded with the reason the caller was
+/// given; nothing else about them is written, and anonymous callers are not recorded.
+async fn refusals(backend: Backend) {
+    use crate::alerts::{cap_json, publish, AROUND_GRID};
+    let app = spawn_app(backend).await;
+    let admin = app.login("admin").await;
+    let analyst = app.login("analyst.de").await;
+    let assessor = app.login("assessor.de").await;
+    let operator = app.login("operator.de").await;
+    let seen = admin.get("/api/v1/audit?limit=1000").await.body["items"].as_array().map(Vec::len).unwrap_or(0);
+
+    let open = cap_json("x", "52.51,13.39 52.51,13.41 52.525,13.41");
+    let r = analyst.send(Method::POST, "/api/v1/alerts", Some(json!({"tlp": "TLP:AMBER", "cap": open}))).await;
+    assert_eq!(r.status.as_u16(), 422);
+    let mut refers = cap_json("x", AROUND_GRID);
+    refers["msg_type"] = json!("Update");
+    refers["references"] = json!("de-authority,nope-1,2026-01-01T00:00:00+00:00");
+    assert_eq!(analyst.send(Method::POST, "/api/v1/alerts", Some(json!({"tlp": "TLP:AMBER", "cap": refers}))).await.status.as_u16(), 422);
+    let bogus = "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n  <identifier>X1</identifier>\n  <sender>de-authority</sender>\n  <sent>2026-01-01T00:00:00+00:00</sent>\n  <status>Bogus</status>\n  <msgType>Alert</msgType>\n  <scope>Public</scope>\n</alert>";
+    let r = analyst.send_bytes(Method::POST, "/api/v1/alerts/import?tlp=TLP:AMBER", bogus.as_bytes().to_vec()).await;
+    assert_eq!(r.status.as_u16(), 422, "{:?}", r.body);
+    let id = publish(&analyst, &assessor, json!({"tlp": "TLP:AMBER", "cap": cap_json("Substation threat", AROUND_GRID)})).await;
+    let r = operator.send(Method::POST, &format!("/api/v1/alerts/{id}/label"), Some(json!({"tlp": "TLP:CLEAR"}))).await;
+    assert_eq!(r.status.as_u16(), 403);
+    let french = app.login("analyst.fr").await;
+    let r = french.send(Method::POST, &format!("/api/v1/alerts/{id}/label"), Some(json!({"tlp": "TLP:CLEAR"}))).await;
+    assert_eq!(r.status.as_u16(), 404);
+    let r = admin.send(Method::PUT, "/api/v1/organisations/de-op-grid/sharing", Some(json!({"liaison": "viewer.de"}))).await;
+    assert_eq!(r.status.as_u16(), 422, "{:?}", r.body);
+    assert_eq!(app.anonymous().send(Method::POST, "/api/v1/alerts", Some(json!({}))).await.status.as_u16(), 401);
+    assert_eq!(operator.get("/api/v1/alerts/nope").await.status.as_u16(), 404, "reads are not refusals");
+
+    let items = admin.get("/api/v1/audit?limit=1000").await.body["items"].as_array().cloned().unwrap_or_default();
+    let refused: Vec<(String, String, String, i64, String)> = items[seen..]
+        .iter()
+        .filter(|e| e["action"] == "reject")
+        .map(|e| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+            (s(&e["actor"]), s(&e["object_kind"]), s(&e["object_id"]), e["detail"]["status"].as_i64().unwrap_or(0), s(&e["detail"]["reason"]))
+        })
+        .collect();
+    let row = |actor: &str, kind: &str, id: &str, status: i64, reason: &str| (actor.to_string(), kind.to_string(), id.to_string(), status, reason.to_string());
+    assert_eq!(refused.len(), 6, "{refused:?}");
+    let import = &refused[2];
+    assert_eq!((import.0.as_str(), import.1.as_str(), import.3), ("analyst.de", "alert", 422));
+    assert!(import.4.starts_with("cap_xml.alert/status: line 5, column"), "the CAP reader's reason names the place: {}", import.4);
+    assert_eq!(
+        [&refused[..2], &refused[3..]].concat(),
+        vec![
+            row("analyst.de", "alert", "", 422, "cap.alert/info[0]/area[0]/polygon[0]: expected a closed ring of at least 4 \"lat,lon\" points; found 3 points"),
+            row("analyst.de", "alert", "", 422, "cap.references[0]: no published alert de-authority,nope-1,2026-01-01T00:00:00+00:00 that you may read"),
+            row("operator.de", "alert", &id, 403, "you may not change the label of this item"),
+            row("analyst.fr", "alert", &id, 404, &format!("alert {id} not found")),
+            row("admin", "sharing profile", "de-op-grid", 422, "liaison: viewer.de belongs to de-authority, not de-op-grid"),
+        ]
+    );
+    assert_eq!(app.state.store.audit_verify().await.expect("verify").first_break, None);
+}
+
+#[tokio::test]
+async fn refused_sharing_writes_are_audited_on_sqlite() {
+    refusals(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn refused_sharing_writes_are_audited_on_postgres() {
+    refusals(Backend::Postgres).await;
+}

@@ -118,6 +118,11 @@ pub struct Reply {
 }
 
 impl TestApp {
+    /// The database's URL, for a second store on the same database.
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn anonymous(&self) -> Client {
         Client {
             http: reqwest::Client::builder().cookie_store(true).build().expect("client"),

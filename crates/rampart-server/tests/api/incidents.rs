@@ -84,7 +84,7 @@ async fn an_incident_from_awareness_to_closing() {
     let r = analyst_fr.get(&format!("/api/v1/incidents/{id}")).await;
     let kinds: Vec<&str> = r.body["updates"].as_array().expect("updates").iter().filter_map(|u| u["kind"].as_str()).collect();
     assert_eq!(kinds, ["initial", "detailed", "close"]);
-    // The audit trail has who drafted, notified, changed and read it.
+    // The audit trail has who drafted, notified, changed and read it, and every refused change.
     let trail = admin.get("/api/v1/audit?limit=1000").await.body;
     let about: Vec<(String, String)> = trail["items"]
         .as_array()
@@ -95,7 +95,8 @@ async fn an_incident_from_awareness_to_closing() {
         .collect();
     let expected: Vec<(String, String)> = [
         ("operator.de", "create"), ("operator.de", "share"), ("analyst.de", "read"), ("analyst.fr", "read"),
-        ("operator.de", "change"), ("operator.de", "change"), ("analyst.fr", "read"),
+        ("analyst.de", "reject"), ("operator.de", "reject"), ("operator.de", "reject"),
+        ("operator.de", "change"), ("operator.de", "change"), ("operator.de", "reject"), ("analyst.fr", "read"),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))

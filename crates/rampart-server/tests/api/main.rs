@@ -15,3 +15,4 @@ mod registry;
 mod sharing;
 mod taxii;
 mod threat;
+mod webhooks;
