@@ -260,6 +260,46 @@ impl Signed {
     }
 }
 
+/// One message on a link, numbered in that link's sequence. An upsert travels with
+/// the tombstone its origin signed for the same version (`retract`), so a relay can
+/// retract the item from a peer that no longer qualifies without signing anything itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub message: Signed,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retract: Option<Signed>,
+}
+
+/// What one request on a link carries: the sender's entries in order, and the head of
+/// the sender's outbox for this link (its newest sequence number), which is also the
+/// heartbeat when there are no entries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub from: InstanceName,
+    pub head: i64,
+    pub entries: Vec<Entry>,
+}
+
+/// Orders two messages about the same item: by version, and at the same version a
+/// tombstone after the upsert it retracts.
+pub fn newer(version: i64, op: Op, than_version: i64, than_op: Op) -> bool {
+    let rank = |o: Op| match o {
+        Op::Upsert => 0,
+        Op::Tombstone => 1,
+    };
+    (version, rank(op)) > (than_version, rank(than_op))
+}
+
+/// Whether this instance itself hosts a reader the label admits (so it keeps a copy
+/// of the item, not only relays it).
+pub fn hosted_here(tlp: Tlp, audience: &Audience, local: &dyn Fn(&str) -> bool) -> bool {
+    match entitled_orgs(tlp, audience) {
+        None => true,
+        Some(orgs) => orgs.into_iter().any(local),
+    }
+}
+
 /// JSON with object keys sorted and no insignificant whitespace: the bytes signatures
 /// are made over, the same on every instance whatever order the keys arrived in.
 pub fn canonical_json(value: &serde_json::Value) -> String {

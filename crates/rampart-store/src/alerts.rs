@@ -75,6 +75,8 @@ pub struct StoredAlert {
     pub published_at: Option<i64>,
     /// The newest alert that updated or cancelled this one.
     pub followed_by: Option<String>,
+    /// The instance the alert came from (`None`: made here); such an alert is read-only here.
+    pub origin_instance: Option<String>,
     pub named: Vec<Username>,
     pub references: Vec<String>,
     pub recipients: Vec<AlertRecipient>,
@@ -142,6 +144,7 @@ fn user(s: &str) -> Result<Username> {
 
 type MainRow = (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, i64, i64, i64, Option<i64>);
 
+type DocRow = (String, String, Option<String>, Option<String>, Option<String>);
 type RecipientRow = (String, String, Option<String>, String, String, i32, i64);
 type PendingRow = (String, String, i64, Option<i32>, Option<String>, Option<String>);
 
@@ -242,6 +245,7 @@ impl Store {
         on_tx!(&mut tx, t => sqlx::query("UPDATE alerts SET followed_by = $1 WHERE id IN (SELECT referenced_id FROM alert_references WHERE alert_id = $1)")
             .bind(id).execute(t).await?.rows_affected());
         add_event(&mut tx, now, "published", id, &[]).await?;
+        crate::federation::queue_local_change(&mut tx, "alert", id, now).await?;
         tx.commit().await?;
         self.get_alert(id).await?.ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
     }
@@ -255,6 +259,7 @@ impl Store {
             .bind(id).bind(tlp.as_str()).bind(now).execute(t).await?.rows_affected());
         if state == AlertState::Published {
             add_event(&mut tx, now, "relabelled", id, &[]).await?;
+            crate::federation::queue_local_change(&mut tx, "alert", id, now).await?;
         }
         tx.commit().await?;
         self.get_alert(id).await?.ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
@@ -313,11 +318,12 @@ impl Store {
             (None, Some(_)) => format!("SELECT {cols} FROM {table} WHERE alert_id IN (SELECT id FROM alerts WHERE organisation_id = $1)"),
             (None, None) => format!("SELECT {cols} FROM {table} WHERE $1 IS NULL OR alert_id = $1"),
         };
-        let docs: Vec<(String, String, Option<String>)> = {
+        let docs: Vec<DocRow> = {
+            let cols = "id, cap_xml, followed_by, origin_instance, federated_audience";
             let sql = match (id, organisation) {
-                (Some(_), _) => "SELECT id, cap_xml, followed_by FROM alerts WHERE id = $1".to_string(),
-                (None, Some(_)) => "SELECT id, cap_xml, followed_by FROM alerts WHERE organisation_id = $1".to_string(),
-                (None, None) => "SELECT id, cap_xml, followed_by FROM alerts WHERE $1 IS NULL OR id = $1".to_string(),
+                (Some(_), _) => format!("SELECT {cols} FROM alerts WHERE id = $1"),
+                (None, Some(_)) => format!("SELECT {cols} FROM alerts WHERE organisation_id = $1"),
+                (None, None) => format!("SELECT {cols} FROM alerts WHERE $1 IS NULL OR id = $1"),
             };
             on_pool!(self, p => sqlx::query_as(&sql).bind(&arg).fetch_all(p).await?)
         };
@@ -330,7 +336,8 @@ impl Store {
         let clients: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT supervisor_id, organisation_id FROM sharing_profiles WHERE supervisor_id IS NOT NULL ORDER BY organisation_id").fetch_all(p).await?);
 
-        let mut docs: HashMap<String, (String, Option<String>)> = docs.into_iter().map(|(i, x, f)| (i, (x, f))).collect();
+        let mut docs: HashMap<String, (String, Option<String>, Option<String>, Option<String>)> =
+            docs.into_iter().map(|(i, x, f, o, a)| (i, (x, f, o, a))).collect();
         let mut named_by: HashMap<String, Vec<Username>> = HashMap::new();
         for (a, u) in named {
             named_by.entry(a).or_default().push(user(&u)?);
@@ -361,7 +368,13 @@ impl Store {
 
         let mut out = Vec::with_capacity(rows.len());
         for (id, identifier, sender, sent, msg_type, organisation, author, approver, state, tlp, community, headline, version, created_at, updated_at, published_at) in rows {
-            let (cap_xml, followed_by) = docs.remove(&id).unwrap_or_default();
+            let (cap_xml, followed_by, origin_instance, federated_audience) = docs.remove(&id).unwrap_or_default();
+            // An alert from another instance: its community is the one its origin
+            // signed, named by its member organisations.
+            let federated_members = match &federated_audience {
+                Some(text) => Some(crate::federation::community_members(text)?),
+                None => None,
+            };
             let recipients = recips_by.remove(&id).unwrap_or_default();
             let mut recipient_clients: Vec<OrgId> = Vec::new();
             // Clients of the organisations the alert was sent to; the originator's own
@@ -380,13 +393,17 @@ impl Store {
                 approver,
                 state: AlertState::parse(&state).map_err(|e| bad("alert state", e))?,
                 tlp: Tlp::parse(&tlp).map_err(|e| bad("tlp", e))?,
-                community_members: community.as_ref().and_then(|c| members_of.get(c)).cloned().unwrap_or_default(),
+                community_members: match federated_members {
+                    Some(m) => m,
+                    None => community.as_ref().and_then(|c| members_of.get(c)).cloned().unwrap_or_default(),
+                },
                 community: community.map(|c| CommunityId::parse(&c)).transpose().map_err(|e| bad("community", e))?,
                 version,
                 created_at,
                 updated_at,
                 published_at,
                 followed_by,
+                origin_instance,
                 named: named_by.remove(&id).unwrap_or_default(),
                 references: refs_by.remove(&id).unwrap_or_default(),
                 recipients,
@@ -525,7 +542,7 @@ impl Store {
     /// A transaction that writes: on SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one
     /// failing when it upgrades a read to a write.
-    async fn begin_write(&self) -> Result<Tx> {
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match &self.pool {
             crate::Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             crate::Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
@@ -562,7 +579,7 @@ async fn write_named(tx: &mut Tx, id: &str, named: &[Username]) -> Result<()> {
     Ok(())
 }
 
-async fn insert_recipient(tx: &mut Tx, id: &str, r: &AlertRecipient) -> Result<()> {
+pub(crate) async fn insert_recipient(tx: &mut Tx, id: &str, r: &AlertRecipient) -> Result<()> {
     on_tx!(tx, t => sqlx::query(
         "INSERT INTO alert_recipients (alert_id, organisation_id, username, reason, asset_ids, level, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id).bind(r.organisation.as_str()).bind(r.username.as_ref().map(Username::as_str)).bind(r.reason.key())
@@ -571,14 +588,14 @@ async fn insert_recipient(tx: &mut Tx, id: &str, r: &AlertRecipient) -> Result<(
 }
 
 /// Orders event writers on PostgreSQL (see the module docs); SQLite has one writer.
-async fn lock_events(tx: &mut Tx) -> Result<()> {
+pub(crate) async fn lock_events(tx: &mut Tx) -> Result<()> {
     if let Tx::Postgres(t) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENTS_LOCK).execute(&mut **t).await?;
     }
     Ok(())
 }
 
-async fn add_event(tx: &mut Tx, at: i64, kind: &str, alert_id: &str, audience: &[OrgId]) -> Result<()> {
+pub(crate) async fn add_event(tx: &mut Tx, at: i64, kind: &str, alert_id: &str, audience: &[OrgId]) -> Result<()> {
     let audience: Vec<&str> = audience.iter().map(OrgId::as_str).collect();
     on_tx!(tx, t => sqlx::query("INSERT INTO events (at, kind, alert_id, audience) VALUES ($1, $2, $3, $4)")
         .bind(at).bind(kind).bind(alert_id).bind(audience.join(",")).execute(t).await?.rows_affected());

@@ -13,6 +13,7 @@ mod assets;
 mod audit;
 mod bulk;
 mod error;
+mod federation;
 mod incidents;
 mod library;
 mod network;
@@ -30,6 +31,7 @@ pub use alerts::{AlertAck, AlertDoc, AlertRecipient, Event, NewAlert, Publicatio
 pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset};
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
+pub use federation::{Backlog, BatchOutcome, KnownItem, PeerConfig, PeerRecord, PendingChange, SharedItem};
 pub use incidents::{IncidentRecord, IncidentUpdate};
 pub use precursors::PrecursorReportRecord;
 pub use library::{AttachmentMeta, EventRecord, LibraryChange};
