@@ -293,7 +293,7 @@ pub fn newer(version: i64, op: Op, than_version: i64, than_op: Op) -> bool {
 
 /// Whether this instance itself hosts a reader the label admits (so it keeps a copy
 /// of the item, not only relays it).
-pub fn hosted_here(tlp: Tlp, audience: &Audience, local: &dyn Fn(&str) -> bool) -> bool {
+pub fn hosted_here(tlp: Tlp, audience: &Audience, local: &(dyn Fn(&str) -> bool + Sync)) -> bool {
     match entitled_orgs(tlp, audience) {
         None => true,
         Some(orgs) => orgs.into_iter().any(local),
@@ -388,7 +388,7 @@ impl Hosts {
     }
 
     /// Whether the peer hosts `org`, given the organisations this instance hosts itself.
-    pub fn hosts(&self, org: &str, local: &dyn Fn(&str) -> bool) -> bool {
+    pub fn hosts(&self, org: &str, local: &(dyn Fn(&str) -> bool + Sync)) -> bool {
         match self {
             Hosts::AllOthers => !local(org),
             Hosts::Orgs(s) => s.contains(org),
@@ -416,7 +416,7 @@ pub fn entitled_orgs(tlp: Tlp, audience: &Audience) -> Option<BTreeSet<&str>> {
 /// person's organisation, community member); AMBER and AMBER+STRICT → it hosts a
 /// recipient organisation or a named person's; RED → it hosts a named person's
 /// organisation. `local` says which organisations this instance hosts itself.
-pub fn qualifies(tlp: Tlp, audience: &Audience, hosts: &Hosts, local: &dyn Fn(&str) -> bool) -> bool {
+pub fn qualifies(tlp: Tlp, audience: &Audience, hosts: &Hosts, local: &(dyn Fn(&str) -> bool + Sync)) -> bool {
     match entitled_orgs(tlp, audience) {
         None => true,
         Some(orgs) => orgs.into_iter().any(|o| hosts.hosts(o, local)),
@@ -429,7 +429,7 @@ pub fn targets<'a>(
     audience: &Audience,
     peers: &'a [(InstanceName, Hosts)],
     from: Option<&InstanceName>,
-    local: &dyn Fn(&str) -> bool,
+    local: &(dyn Fn(&str) -> bool + Sync),
 ) -> Vec<&'a InstanceName> {
     peers.iter().filter(|(name, hosts)| Some(name) != from && qualifies(tlp, audience, hosts, local)).map(|(name, _)| name).collect()
 }

@@ -19,6 +19,7 @@ pub mod communities;
 pub mod directory;
 pub mod drone;
 pub mod error;
+pub mod federation;
 pub mod feeds;
 pub mod hvm;
 pub mod incidents;
@@ -75,12 +76,15 @@ pub struct Settings {
     pub alert_sweep_ms: u64,
     /// How often the live event stream looks for new events in the database.
     pub events_poll_ms: u64,
+    /// Federation with other Rampart instances (off without an identity).
+    pub federation: federation::FederationSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2, hvm_osm: None,
-            alert_liaison_after_ms: 15 * 60_000, alert_authority_after_ms: 60 * 60_000, alert_sweep_ms: 30_000, events_poll_ms: 250 }
+            alert_liaison_after_ms: 15 * 60_000, alert_authority_after_ms: 60 * 60_000, alert_sweep_ms: 30_000, events_poll_ms: 250,
+            federation: federation::FederationSettings::default() }
     }
 }
 
@@ -235,6 +239,10 @@ pub fn router(state: AppState) -> Router {
         .route("/assessments/{id}/changes", get(assessments::changes))
         .route("/assessments/{id}/report.html", get(assessments::report_html))
         .route("/assessments/{id}/report.pdf", get(assessments::report_pdf))
+        .route("/federation", get(federation::get_identity))
+        .route("/federation/peers", get(federation::list_peers))
+        .route("/federation/peers/{name}", axum::routing::put(federation::put_peer).delete(federation::delete_peer))
+        .route("/federation/sync", post(federation::sync))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 
@@ -248,6 +256,7 @@ pub fn router(state: AppState) -> Router {
         .route("/taxii2/api/collections/{id}/", get(taxii::get_collection))
         .route("/taxii2/api/collections/{id}/objects/", get(taxii::get_objects))
         .route("/metrics", get(metrics::serve))
+        .route("/federation/v1/messages", get(federation::serve_pull).post(federation::receive))
         .fallback(web::serve)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
@@ -296,9 +305,13 @@ pub async fn launch(
     let sweeper = tokio::spawn(analysis::sweep(state.clone()));
     let alert_sweeper = tokio::spawn(alerts::sweep_forever(state.clone()));
     alerts::EventHub::start(&state);
+    let federation = state.settings.federation.identity.is_some().then(|| tokio::spawn(federation::run_forever(state.clone())));
     let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
     alert_sweeper.abort();
+    if let Some(f) = federation {
+        f.abort();
+    }
     analysis::interrupt_own_runs(&state).await;
     served
 }

@@ -284,13 +284,14 @@ impl Store {
         Ok(Backlog { count, oldest_at })
     }
 
-    /// The peer confirmed our messages up to `acked` (never moves back) and said its
-    /// newest message for us is `their_head`.
+    /// The peer confirmed our messages up to `acked` (its cursor: a peer restored from
+    /// a backup may move it back, and is sent again what it lost) and said its newest
+    /// message for us is `their_head`.
     pub async fn federation_heard(&self, peer: &str, acked: Option<i64>, their_head: Option<i64>, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         on_tx!(&mut tx, t => sqlx::query(
             "UPDATE federation_peers SET last_heard = $2,
-                 acked_seq = CASE WHEN $3 IS NOT NULL AND $3 > acked_seq AND $3 <= out_seq THEN $3 ELSE acked_seq END,
+                 acked_seq = CASE WHEN $3 IS NOT NULL AND $3 >= 0 AND $3 <= out_seq THEN $3 ELSE acked_seq END,
                  their_head = COALESCE($4, their_head) WHERE name = $1")
             .bind(peer).bind(now).bind(acked).bind(their_head).execute(t).await?.rows_affected());
         tx.commit().await
@@ -392,7 +393,7 @@ async fn apply_entry(
     from: &InstanceName,
     e: &Entry,
     peers: &[(InstanceName, Hosts)],
-    local: &dyn Fn(&str) -> bool,
+    local: &(dyn Fn(&str) -> bool + Sync),
     now: i64,
 ) -> Result<bool> {
     let m = &e.message.message;
