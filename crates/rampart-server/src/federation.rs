@@ -62,11 +62,13 @@ pub struct FederationSettings {
     pub lag_ms: i64,
     /// Requests signed more than this far from our clock are refused.
     pub max_skew_ms: i64,
+    /// `rampart serve` runs rounds on its own; tests run them with [`tick`].
+    pub rounds_in_background: bool,
 }
 
 impl Default for FederationSettings {
     fn default() -> Self {
-        FederationSettings { identity: None, interval_ms: 30_000, lag_ms: 5 * 60_000, max_skew_ms: 5 * 60_000 }
+        FederationSettings { identity: None, interval_ms: 30_000, lag_ms: 5 * 60_000, max_skew_ms: 5 * 60_000, rounds_in_background: true }
     }
 }
 

@@ -305,7 +305,7 @@ pub async fn launch(
     let sweeper = tokio::spawn(analysis::sweep(state.clone()));
     let alert_sweeper = tokio::spawn(alerts::sweep_forever(state.clone()));
     alerts::EventHub::start(&state);
-    let federation = state.settings.federation.identity.is_some().then(|| tokio::spawn(federation::run_forever(state.clone())));
+    let federation = (state.settings.federation.identity.is_some() && state.settings.federation.rounds_in_background).then(|| tokio::spawn(federation::run_forever(state.clone())));
     let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
     alert_sweeper.abort();

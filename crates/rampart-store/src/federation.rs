@@ -101,6 +101,9 @@ pub struct Backlog {
 
 type PeerRow = (String, Option<String>, String, String, bool, bool, bool, i64, i64, i64, i64, i64, Option<i64>, String, Option<i64>);
 
+/// The organisations with a user on this instance.
+const LOCAL_ORGS: &str = "SELECT DISTINCT organisation_id FROM users WHERE NOT disabled";
+
 const PEER_COLUMNS: &str =
     "name, url, public_key, hosts, link, push, pull, added_at, applied_seq, acked_seq, out_seq, their_head, last_heard, status, status_since";
 
@@ -204,9 +207,11 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// The organisations of this instance's own directory (not learnt from a peer).
+    /// The organisations this instance hosts readers of: those with a user here. (The
+    /// directory may name organisations of other instances, e.g. as community members
+    /// or operators of a cross-border site; without users here they are read elsewhere.)
     pub async fn local_organisations(&self) -> Result<BTreeSet<String>> {
-        let rows: Vec<String> = on_pool!(self, p => sqlx::query_scalar("SELECT id FROM organisations WHERE federated_from IS NULL").fetch_all(p).await?);
+        let rows: Vec<String> = on_pool!(self, p => sqlx::query_scalar(LOCAL_ORGS).fetch_all(p).await?);
         Ok(rows.into_iter().collect())
     }
 
@@ -329,7 +334,7 @@ impl Store {
             }
         }
         let peers = link_peers(&mut tx).await?;
-        let local: BTreeSet<String> = on_tx!(&mut tx, t => sqlx::query_scalar("SELECT id FROM organisations WHERE federated_from IS NULL").fetch_all(t).await?)
+        let local: BTreeSet<String> = on_tx!(&mut tx, t => sqlx::query_scalar(LOCAL_ORGS).fetch_all(t).await?)
             .into_iter()
             .collect();
         let is_local = |o: &str| local.contains(o);
