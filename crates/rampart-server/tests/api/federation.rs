@@ -21,9 +21,9 @@ fn key(n: u8) -> SecretKey {
     SecretKey::from_seed([n; 32])
 }
 
-async fn instance(name: &str, seed: u8, orgs: &[(&str, &str, Option<&str>)], users: &[(&str, Role, &str)]) -> TestApp {
+async fn instance(backend: Backend, name: &str, seed: u8, orgs: &[(&str, &str, Option<&str>)], users: &[(&str, Role, &str)]) -> TestApp {
     let identity = Identity { name: InstanceName::parse(name).expect("name"), key: Arc::new(key(seed)) };
-    spawn_instance(Backend::Sqlite, orgs, users, |s| {
+    spawn_instance(backend, orgs, users, |s| {
         s.federation.identity = Some(identity);
         s.federation.interval_ms = INTERVAL_MS;
         s.federation.rounds_in_background = false;
@@ -79,17 +79,29 @@ async fn refusals(app: &TestApp) -> Vec<String> {
 
 #[tokio::test]
 async fn three_instances_share_alerts_by_label_and_audience() {
+    story(Backend::Sqlite).await;
+}
+
+/// The same with the hub on PostgreSQL.
+#[tokio::test]
+async fn three_instances_with_the_hub_on_postgres() {
+    story(Backend::Postgres).await;
+}
+
+async fn story(hub_backend: Backend) {
     // de's directory knows two French organisations (a community member and the
     // operator of a cross-border site); they have no users in de, so they are read elsewhere.
     let de = instance(
+        Backend::Sqlite,
         "de",
         1,
         &[("de-authority", "authority", Some("DE")), ("fr-authority", "authority", Some("FR")), ("fr-op-grid", "operator", Some("FR"))],
         &[("analyst.de", Role::Analyst, "de-authority"), ("assessor.de", Role::Assessor, "de-authority"), ("viewer.de", Role::Viewer, "de-authority")],
     )
     .await;
-    let hub = instance("eu-hub", 2, &[("eu-body", "eu_body", None)], &[("admin", Role::Admin, "eu-body"), ("viewer.eu", Role::Viewer, "eu-body")]).await;
+    let hub = instance(hub_backend, "eu-hub", 2, &[("eu-body", "eu_body", None)], &[("admin", Role::Admin, "eu-body"), ("viewer.eu", Role::Viewer, "eu-body")]).await;
     let fr = instance(
+        Backend::Sqlite,
         "fr",
         3,
         &[("fr-authority", "authority", Some("FR")), ("fr-op-grid", "operator", Some("FR")), ("fr-op-water", "operator", Some("FR"))],
