@@ -12,6 +12,7 @@ mod community;
 mod config;
 mod demo;
 mod drone;
+mod federation;
 mod hvm;
 mod incident;
 mod library;
@@ -59,6 +60,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Federation with other Rampart instances: this instance's key, peers, status, one round now.
+    Federation {
+        #[command(subcommand)]
+        command: federation::FederationCommand,
     },
     /// CAP 1.2 alerts: validate and convert files; compose, approve, publish, update, cancel, acknowledge, list and export alerts of the warning network.
     Alert {
@@ -386,6 +392,9 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     let (serve_flags, serving) = match &cli.command {
         Command::Serve { serve } | Command::Demo { serve, .. } => (serve.clone(), true),
+        Command::Federation { command: federation::FederationCommand::Sync { federation } } => {
+            (ServeOverrides { federation: federation.clone(), ..ServeOverrides::default() }, false)
+        }
         _ => (ServeOverrides::default(), false),
     };
     let config = Config::resolve(&cli.global, &serve_flags)?;
@@ -420,6 +429,7 @@ async fn main() -> Result<()> {
         Command::Alert { command } => alert::run(command, open(&config)).await,
         Command::Assess { command } => assess::run(command, open(&config)).await,
         Command::Audit { command } => audit::run(&open(&config).await?, command).await,
+        Command::Federation { command } => federation::run(command, &config, open(&config)).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -467,8 +477,12 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         hvm_osm: config.hvm_osm.clone(),
         alert_liaison_after_ms: config.alert_escalation_min.0 * 60_000,
         alert_authority_after_ms: config.alert_escalation_min.1 * 60_000,
+        federation: federation::settings(config)?,
         ..Default::default()
     };
+    if let Some(id) = &settings.federation.identity {
+        tracing::info!(instance = %id.name, public_key = %id.key.public(), "federation is on");
+    }
     let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);
     state.locate = Some(io::locate());
     let listener = tokio::net::TcpListener::bind(&config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
