@@ -529,6 +529,11 @@ async fn check_links(state: &AppState) -> ApiResult<Vec<(String, String)>> {
         let name = peer.config.name.as_str();
         let backlog = state.store.outbox_backlog(name).await?;
         let status = link_status(&peer, backlog.oldest_at, now, &state.settings.federation);
+        for s in ["ok", "lagging", "silent"] {
+            let labels = crate::metrics::PeerStatusLabels { peer: name.to_string(), status: s.to_string() };
+            state.metrics.federation_status.get_or_create(&labels).set(i64::from(s == status));
+        }
+        state.metrics.federation_backlog.get_or_create(&crate::metrics::PeerLabels { peer: name.to_string() }).set(backlog.count);
         if state.store.set_federation_status(name, status, now).await? {
             changed.push((name.to_string(), status.to_string()));
             if status != "ok" {

@@ -145,6 +145,8 @@ fn user(s: &str) -> Result<Username> {
 type MainRow = (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, i64, i64, i64, Option<i64>);
 
 type DocRow = (String, String, Option<String>, Option<String>, Option<String>);
+/// A document, whom it was followed by, the instance it came from and its signed audience.
+type DocFields = (String, Option<String>, Option<String>, Option<String>);
 type RecipientRow = (String, String, Option<String>, String, String, i32, i64);
 type PendingRow = (String, String, i64, Option<i32>, Option<String>, Option<String>);
 
@@ -336,7 +338,7 @@ impl Store {
         let clients: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT supervisor_id, organisation_id FROM sharing_profiles WHERE supervisor_id IS NOT NULL ORDER BY organisation_id").fetch_all(p).await?);
 
-        let mut docs: HashMap<String, (String, Option<String>, Option<String>, Option<String>)> =
+        let mut docs: HashMap<String, DocFields> =
             docs.into_iter().map(|(i, x, f, o, a)| (i, (x, f, o, a))).collect();
         let mut named_by: HashMap<String, Vec<Username>> = HashMap::new();
         for (a, u) in named {

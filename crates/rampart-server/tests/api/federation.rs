@@ -31,7 +31,18 @@ async fn instance(backend: Backend, name: &str, seed: u8, orgs: &[(&str, &str, O
     .await
 }
 
-async fn add_peer(app: &TestApp, name: &str, url: Option<&str>, seed: u8, hosts: &[&str], link: bool, push: bool, pull: bool) {
+/// How a peer is linked: we push to and pull from it, or we only trust its key.
+#[derive(Clone, Copy, PartialEq)]
+enum Link {
+    PushPull,
+    OriginOnly,
+}
+
+async fn add_peer(app: &TestApp, name: &str, url: Option<&str>, seed: u8, hosts: &[&str], how: Link) {
+    let (link, push, pull) = match how {
+        Link::PushPull => (true, true, true),
+        Link::OriginOnly => (false, false, false),
+    };
     let c = PeerConfig {
         name: InstanceName::parse(name).expect("name"),
         url: url.map(String::from),
@@ -111,10 +122,10 @@ async fn story(hub_backend: Backend) {
 
     // Links: de pushes to and pulls from the hub; fr pulls from and pushes to it. The
     // hub is configured through its API by its administrator.
-    add_peer(&de, "eu-hub", Some(&hub.base), 2, &["*"], true, true, true).await;
-    add_peer(&de, "fr", None, 3, &["fr-authority", "fr-op-grid", "fr-op-water"], false, false, false).await;
-    add_peer(&fr, "eu-hub", Some(&hub.base), 2, &["*"], true, true, true).await;
-    add_peer(&fr, "de", None, 1, &["de-authority"], false, false, false).await;
+    add_peer(&de, "eu-hub", Some(&hub.base), 2, &["*"], Link::PushPull).await;
+    add_peer(&de, "fr", None, 3, &["fr-authority", "fr-op-grid", "fr-op-water"], Link::OriginOnly).await;
+    add_peer(&fr, "eu-hub", Some(&hub.base), 2, &["*"], Link::PushPull).await;
+    add_peer(&fr, "de", None, 1, &["de-authority"], Link::OriginOnly).await;
     let admin = hub.login("admin").await;
     let r = admin.send(Method::PUT, "/api/v1/federation/peers/de", Some(json!({"public_key": key(1).public().to_string(), "hosts": ["de-authority"]}))).await;
     assert_eq!(r.status.as_u16(), 201, "{:?}", r.body);
@@ -254,13 +265,13 @@ async fn story(hub_backend: Backend) {
     assert!(reasons[5].contains("entries[0].message.signature"), "{reasons:?}");
 
     // The hub goes away: de queues; the hub comes back: delivered once.
-    add_peer(&de, "eu-hub", Some("http://127.0.0.1:9"), 2, &["*"], true, true, true).await;
+    add_peer(&de, "eu-hub", Some("http://127.0.0.1:9"), 2, &["*"], Link::PushPull).await;
     let queued = publish(&analyst, &assessor, json!({"tlp": "TLP:GREEN", "community": "de-fr", "cap": cap_json("While the hub was down", "50.0,5.0 50.0,5.1 50.1,5.1 50.1,5.0 50.0,5.0")})).await;
     let report = tick(&de.state).await.expect("round");
     assert!(report.links.iter().any(|(p, what)| p == "eu-hub" && what.starts_with("push failed")), "{report:?}");
     let backlog = de.state.store.outbox_backlog("eu-hub").await.expect("backlog");
     assert_eq!(backlog.count, 1);
-    add_peer(&de, "eu-hub", Some(&hub.base), 2, &["*"], true, true, true).await;
+    add_peer(&de, "eu-hub", Some(&hub.base), 2, &["*"], Link::PushPull).await;
     rounds(&de, &hub, &fr).await;
     assert_eq!(analyst_fr.get(&format!("/api/v1/alerts/{queued}")).await.status.as_u16(), 200);
     assert_eq!(de.state.store.outbox_backlog("eu-hub").await.expect("backlog").count, 0);
@@ -286,6 +297,10 @@ async fn story(hub_backend: Backend) {
     let alarms: Vec<_> = hub.state.store.audit_list(None, None, 1000).await.expect("audit").into_iter().filter(|e| e.detail["alarm"] == "silent").collect();
     assert_eq!(alarms.len(), 1);
     assert_eq!(alarms[0].object_id, "fr");
+    let metrics = admin.get("/metrics").await.body;
+    let metrics = metrics.as_str().unwrap_or("");
+    assert!(metrics.contains("rampart_federation_peer_status{peer=\"fr\",status=\"silent\"} 1"), "{metrics}");
+    assert!(metrics.contains("rampart_federation_peer_status{peer=\"de\",status=\"silent\"} 0"), "{metrics}");
     // fr is heard again: back to ok.
     tick(&fr.state).await.expect("round");
     let report = tick(&hub.state).await.expect("round");
