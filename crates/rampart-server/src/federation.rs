@@ -337,6 +337,26 @@ async fn take_batch(state: &AppState, own: &Identity, peer: &PeerRecord, batch: 
     }
 }
 
+/// Verifies and applies a batch from the direct peer it names, as a push does once
+/// the request's signature holds (for the ingest benchmark and the offline bundle to
+/// come). Returns the link's cursor, or the reason for the refusal (audited).
+pub async fn ingest(state: &AppState, batch: &Batch) -> Result<i64, String> {
+    let own = identity(state).map_err(|e| e.to_string())?.clone();
+    let peer = match state.store.federation_peer(batch.from.as_str()).await {
+        Ok(Some(p)) if p.config.link => p,
+        Ok(_) => return Err(format!("{} is not a peer of this instance", batch.from)),
+        Err(e) => return Err(e.to_string()),
+    };
+    match take_batch(state, &own, &peer, batch).await {
+        Ok(c) => Ok(c),
+        Err(r) => {
+            let reason = r.reason.clone();
+            let _ = refuse(state, r).await;
+            Err(reason)
+        }
+    }
+}
+
 /// What a push is answered with.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PushReply {

@@ -8,6 +8,7 @@ mod assess_db;
 mod analyze_models;
 mod bench;
 mod bench_alerts;
+mod bench_federation;
 mod community;
 mod config;
 mod demo;
@@ -293,6 +294,13 @@ enum BenchCommand {
         #[arg(long)]
         second_server: bool,
     },
+    /// Federation ingest: signed alerts from a peer verified and applied in batches, as a push does: items per second.
+    Federation {
+        #[arg(long, default_value_t = 20_000)]
+        items: usize,
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
     /// The library's TLP-filtered full-text search over generated documents: indexing rate, search p50/p99.
     Library {
         #[arg(long, default_value_t = 100_000)]
@@ -457,6 +465,7 @@ async fn main() -> Result<()> {
             BenchCommand::Cap { corpus, rounds } => bench::cap(&corpus, rounds),
             BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
             BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
+            BenchCommand::Federation { items, batch } => bench_federation::federation(items, batch).await,
             BenchCommand::Library { docs, searches, seed } => bench::library(docs, searches, seed),
         },
     }
