@@ -250,10 +250,34 @@ async fn authenticate(state: &AppState, method: &Method, path: &str, headers: &H
 }
 
 /// Checks every message of a batch against its origin's key and what the origin hosts.
+/// Signatures are checked on all cores (a batch of 500 holds 1,000 of them); the
+/// errors come back in entry order.
 fn check_entries(entries: &[Entry], own: &InstanceName, peers: &[PeerRecord], local: &BTreeSet<String>) -> Vec<FieldError> {
+    // Each origin's key is read once per batch, not once per message.
+    let keys: Vec<(&PeerRecord, Option<PublicKey>)> = peers.iter().map(|p| (p, PublicKey::parse(&p.config.public_key).ok())).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || entries.len() < 64 {
+        return check_range(entries, 0, own, &keys, local);
+    }
+    let chunk = entries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                let keys = &keys;
+                scope.spawn(move || check_range(part, n * chunk, own, keys, local))
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| vec![FieldError::new("entries", "could not be checked")])).collect()
+    })
+}
+
+fn check_range(entries: &[Entry], offset: usize, own: &InstanceName, keys: &[(&PeerRecord, Option<PublicKey>)], local: &BTreeSet<String>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let is_local = |o: &str| local.contains(o);
-    for (i, e) in entries.iter().enumerate() {
+    for (n, e) in entries.iter().enumerate() {
+        let i = offset + n;
         let mut check = |s: &Signed, field: String| {
             let m = &s.message;
             if m.v != fed::MESSAGE_VERSION {
@@ -263,12 +287,11 @@ fn check_entries(entries: &[Entry], own: &InstanceName, peers: &[PeerRecord], lo
             if &m.origin == own {
                 return;
             }
-            let Some(origin) = peers.iter().find(|p| p.config.name == m.origin) else {
+            let Some((origin, key)) = keys.iter().find(|(p, _)| p.config.name == m.origin) else {
                 errors.push(FieldError::new(format!("{field}.origin"), format!("unknown origin instance {}: no key on file", m.origin)));
                 return;
             };
-            let ok = PublicKey::parse(&origin.config.public_key).map(|k| s.verify(&k)).unwrap_or(false);
-            if !ok {
+            if !key.as_ref().is_some_and(|k| s.verify(k)) {
                 errors.push(FieldError::new(format!("{field}.signature"), format!("bad signature: not signed by {}'s key", m.origin)));
                 return;
             }

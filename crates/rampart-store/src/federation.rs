@@ -338,9 +338,11 @@ impl Store {
             .into_iter()
             .collect();
         let is_local = |o: &str| local.contains(o);
+        // The directory's organisations, read once per batch rather than per recipient.
+        let mut orgs: BTreeSet<String> = on_tx!(&mut tx, t => sqlx::query_scalar("SELECT id FROM organisations").fetch_all(t).await?).into_iter().collect();
         let (mut applied, mut stale) = (0, 0);
         for e in &fresh {
-            if apply_entry(&mut tx, own, from, e, &peers, &is_local, now).await? {
+            if apply_entry(&mut tx, own, from, e, &peers, &is_local, &mut orgs, now).await? {
                 applied += 1;
             } else {
                 stale += 1;
@@ -391,7 +393,9 @@ async fn put_item(tx: &mut Tx, message: &Signed, retract: Option<&Signed>, from:
     Ok(())
 }
 
-/// Applies one entry; `false` when it is not newer than what is stored.
+/// Applies one entry; `false` when it is not newer than what is stored. `orgs` is the
+/// directory's organisations (kept up to date as organisations are learnt).
+#[allow(clippy::too_many_arguments)]
 async fn apply_entry(
     tx: &mut Tx,
     own: &InstanceName,
@@ -399,6 +403,7 @@ async fn apply_entry(
     e: &Entry,
     peers: &[(InstanceName, Hosts)],
     local: &(dyn Fn(&str) -> bool + Sync),
+    orgs: &mut BTreeSet<String>,
     now: i64,
 ) -> Result<bool> {
     let m = &e.message.message;
@@ -427,7 +432,7 @@ async fn apply_entry(
         Op::Upsert => {
             put_item(tx, &e.message, e.retract.as_ref(), Some(from), now).await?;
             if fed::hosted_here(m.tlp, &m.audience, local) {
-                put_copy(tx, m, now).await?;
+                put_copy(tx, m, orgs, now).await?;
             } else {
                 remove_copy(tx, m).await?;
             }
@@ -475,9 +480,9 @@ struct AlertBody {
 }
 
 /// Keeps (or refreshes) this instance's copy of a received item.
-async fn put_copy(tx: &mut Tx, m: &Message, now: i64) -> Result<()> {
+async fn put_copy(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, now: i64) -> Result<()> {
     match m.item.kind {
-        ItemType::Alert => put_alert(tx, m, now).await,
+        ItemType::Alert => put_alert(tx, m, orgs, now).await,
     }
 }
 
@@ -494,17 +499,16 @@ async fn remove_copy(tx: &mut Tx, m: &Message) -> Result<()> {
     }
 }
 
-async fn put_alert(tx: &mut Tx, m: &Message, now: i64) -> Result<()> {
+async fn put_alert(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, now: i64) -> Result<()> {
     let id = &m.item.id;
     let body: AlertBody = serde_json::from_value(m.body.clone())
         .map_err(|e| StoreError::Invalid(Invalid::one("body", format!("alert {id} from {}: {e}", m.origin))))?;
     // The originating organisation: known here, or learnt from the origin.
     let o = &m.organisation;
-    let known: Option<Option<String>> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT federated_from FROM organisations WHERE id = $1")
-        .bind(&o.id).fetch_optional(t).await?);
-    if known.is_none() {
+    if !orgs.contains(&o.id) {
         on_tx!(&mut *tx, t => sqlx::query("INSERT INTO organisations (id, name, kind, country, federated_from) VALUES ($1, $2, $3, $4, $5)")
             .bind(&o.id).bind(&o.name).bind(&o.kind).bind(&o.country).bind(m.origin.as_str()).execute(t).await?.rows_affected());
+        orgs.insert(o.id.clone());
     }
     let held: Option<Option<String>> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT origin_instance FROM alerts WHERE id = $1")
         .bind(id).fetch_optional(t).await?);
@@ -537,8 +541,7 @@ async fn put_alert(tx: &mut Tx, m: &Message, now: i64) -> Result<()> {
     }
     // Recipients and named people that exist here; the others have no reader here.
     for o in &m.audience.organisations {
-        let exists: Option<i32> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT 1 FROM organisations WHERE id = $1").bind(o).fetch_optional(t).await?);
-        if let (Some(_), Ok(org)) = (exists, OrgId::parse(o)) {
+        if let (true, Ok(org)) = (orgs.contains(o), OrgId::parse(o)) {
             let r = AlertRecipient { organisation: org, username: None, reason: RecipientReason::Federated, asset_ids: vec![], level: 0, added_at: now };
             insert_recipient(tx, id, &r).await?;
         }
