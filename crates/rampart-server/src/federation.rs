@@ -75,6 +75,9 @@ impl Default for FederationSettings {
 /// Entries sent in one request at most.
 const BATCH: i64 = 500;
 
+/// Largest batch a peer may push: 500 alerts with their CAP documents and tombstones.
+pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
+
 const H_PEER: &str = "rampart-peer";
 const H_AT: &str = "rampart-at";
 const H_SIG: &str = "rampart-signature";

@@ -3,8 +3,9 @@
 //! [`launch`] serves a [`Router`] on a listener the caller bound, so tests bind
 //! `127.0.0.1:0`.
 //!
-//! Invariants: every route but `/health` and the web app's static files requires an
-//! authenticated [`auth::Auth`]; what a caller may see is decided by
+//! Invariants: every route but `/health`, the web app's static files and the
+//! federation peer endpoints (authenticated by the peer's signature, see [`federation`])
+//! requires an authenticated [`auth::Auth`]; what a caller may see is decided by
 //! `rampart_core::access` and applied in the store's queries; errors leave through
 //! [`error::ApiError`] only.
 
@@ -256,7 +257,10 @@ pub fn router(state: AppState) -> Router {
         .route("/taxii2/api/collections/{id}/", get(taxii::get_collection))
         .route("/taxii2/api/collections/{id}/objects/", get(taxii::get_objects))
         .route("/metrics", get(metrics::serve))
-        .route("/federation/v1/messages", get(federation::serve_pull).post(federation::receive))
+        .route(
+            "/federation/v1/messages",
+            get(federation::serve_pull).post(federation::receive).layer(DefaultBodyLimit::max(federation::MAX_BATCH_BYTES)),
+        )
         .fallback(web::serve)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
