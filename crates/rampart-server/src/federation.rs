@@ -383,6 +383,77 @@ pub async fn ingest(state: &AppState, batch: &Batch) -> Result<i64, String> {
     }
 }
 
+/// An offline bundle: our outbox for one peer, signed by us, carried on removable media
+/// where there is no network between the two instances.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Bundle {
+    pub bundle: u32,
+    pub to: InstanceName,
+    pub at: i64,
+    pub batch: Batch,
+    /// Our signature over [`bundle_signing_bytes`].
+    pub signature: String,
+}
+
+fn bundle_signing_bytes(to: &InstanceName, at: i64, batch: &Batch) -> Vec<u8> {
+    let body = serde_json::to_value(batch).map(|v| fed::canonical_json(&v)).unwrap_or_default();
+    link_signing_bytes("BUNDLE", &format!("/federation/v1/bundle/{to}"), &batch.from, at, body.as_bytes())
+}
+
+/// Writes our outbox for `peer` after what it confirmed as a signed bundle. Nothing is
+/// marked as delivered: when the link comes back the peer's cursor says where it is
+/// (a message sent twice is a replay and changes nothing).
+pub async fn export_bundle(state: &AppState, peer: &str) -> ApiResult<Bundle> {
+    let own = identity(state)?.clone();
+    let p = state.store.federation_peer(peer).await?.filter(|p| p.config.link).ok_or_else(|| ApiError::NotFound(format!("peer {peer}")))?;
+    let mut entries = Vec::new();
+    let mut after = p.acked_seq;
+    loop {
+        let page = state.store.outbox_after(peer, after, BATCH).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        entries.extend(page);
+    }
+    let batch = Batch { from: own.name.clone(), head: p.out_seq, entries };
+    let at = state.clock.now_ms();
+    let signature = own.key.sign(&bundle_signing_bytes(&p.config.name, at, &batch));
+    Ok(Bundle { bundle: 1, to: p.config.name, at, batch, signature })
+}
+
+/// Applies a bundle from a peer by the same code as a push, once its signature holds.
+/// Returns the link's cursor, or the reason for the refusal (audited).
+pub async fn import_bundle(state: &AppState, bundle: &Bundle) -> Result<i64, String> {
+    let own = identity(state).map_err(|e| e.to_string())?.clone();
+    let from = bundle.batch.from.as_str();
+    let refused = |reason: String| Refusal::new(StatusCode::UNAUTHORIZED, from, reason);
+    let check = async {
+        if bundle.to != own.name {
+            return Err(refused(format!("the bundle is for {}, not for this instance ({})", bundle.to, own.name)));
+        }
+        let peer = match state.store.federation_peer(from).await {
+            Ok(Some(p)) if p.config.link => p,
+            _ => return Err(refused(format!("{from} is not a peer of this instance"))),
+        };
+        let key = PublicKey::parse(&peer.config.public_key).map_err(|_| refused(format!("the public key on file for {from} is unreadable")))?;
+        if !key.verify(&bundle_signing_bytes(&bundle.to, bundle.at, &bundle.batch), &bundle.signature) {
+            return Err(refused(format!("bad signature: the bundle is not signed by {from}'s key")));
+        }
+        Ok(peer)
+    };
+    let result = match check.await {
+        Ok(peer) => take_batch(state, &own, &peer, &bundle.batch).await,
+        Err(r) => Err(r),
+    };
+    match result {
+        Ok(c) => Ok(c),
+        Err(r) => {
+            let reason = r.reason.clone();
+            let _ = refuse(state, r).await;
+            Err(reason)
+        }
+    }
+}
+
 /// What a push is answered with.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PushReply {

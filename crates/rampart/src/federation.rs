@@ -27,8 +27,32 @@ pub enum FederationCommand {
     },
     /// Every peer with its link's state: ok, lagging or silent, cursors and backlog.
     Status,
+    /// Offline bundles: a peer's outbox written to a signed file, applied at the other end by the same code as a push.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
     /// One round now: share local changes, push to push-peers, pull from pull-peers, update the links' status.
     Sync {
+        #[command(flatten)]
+        federation: crate::config::FederationOverrides,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum BundleCommand {
+    /// Write what is queued for PEER (not yet confirmed by it) to FILE, signed by this instance.
+    Export {
+        #[arg(long)]
+        peer: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        federation: crate::config::FederationOverrides,
+    },
+    /// Apply a bundle a peer exported for this instance.
+    Import {
+        file: PathBuf,
         #[command(flatten)]
         federation: crate::config::FederationOverrides,
     },
@@ -111,12 +135,29 @@ pub async fn run(command: FederationCommand, config: &Config, store: impl std::f
         FederationCommand::Keygen { out } => keygen(&out),
         FederationCommand::Peer { command } => peer(&store.await?, command).await,
         FederationCommand::Status => status(&store.await?).await,
-        FederationCommand::Sync { .. } => {
-            let settings = rampart_server::Settings { federation: settings(config)?, ..rampart_server::Settings::default() };
-            if settings.federation.identity.is_none() {
-                bail!("this instance has no federation identity: set federation_name and federation_key_file (or --federation-name and --federation-key-file)");
+        FederationCommand::Bundle { command } => {
+            let state = federated_state(config, store.await?)?;
+            match command {
+                BundleCommand::Export { peer, out, .. } => {
+                    let bundle = rampart_server::federation::export_bundle(&state, &peer).await.map_err(|e| anyhow!("{e}"))?;
+                    let text = serde_json::to_vec(&bundle)?;
+                    std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+                    println!("wrote {} message(s) for {peer} to {}", bundle.batch.entries.len(), out.display());
+                    Ok(())
+                }
+                BundleCommand::Import { file, .. } => {
+                    let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                    let bundle: rampart_server::federation::Bundle =
+                        serde_json::from_slice(&text).map_err(|e| anyhow!("{}: not a federation bundle: {e}", file.display()))?;
+                    let n = bundle.batch.entries.len();
+                    let cursor = rampart_server::federation::import_bundle(&state, &bundle).await.map_err(|e| anyhow!("{}: refused: {e}", file.display()))?;
+                    println!("applied {n} message(s) from {}; its cursor here is now {cursor}", bundle.batch.from);
+                    Ok(())
+                }
             }
-            let state = rampart_server::AppState::new(store.await?, Arc::new(SystemClock), settings);
+        }
+        FederationCommand::Sync { .. } => {
+            let state = federated_state(config, store.await?)?;
             let report = rampart_server::federation::tick(&state).await.map_err(|e| anyhow!("{e}"))?;
             println!("shared {} item(s)", report.shared);
             let failed = report.links.iter().filter(|(_, what)| what.contains("failed")).count();
@@ -132,6 +173,15 @@ pub async fn run(command: FederationCommand, config: &Config, store: impl std::f
             Ok(())
         }
     }
+}
+
+/// The server's state for a command that acts as this instance (its identity needed).
+fn federated_state(config: &Config, store: Store) -> Result<rampart_server::AppState> {
+    let settings = rampart_server::Settings { federation: settings(config)?, ..rampart_server::Settings::default() };
+    if settings.federation.identity.is_none() {
+        bail!("this instance has no federation identity: set federation_name and federation_key_file (or --federation-name and --federation-key-file)");
+    }
+    Ok(rampart_server::AppState::new(store, Arc::new(SystemClock), settings))
 }
 
 async fn peer(store: &Store, command: PeerCommand) -> Result<()> {

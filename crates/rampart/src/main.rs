@@ -400,7 +400,9 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     let (serve_flags, serving) = match &cli.command {
         Command::Serve { serve } | Command::Demo { serve, .. } => (serve.clone(), true),
-        Command::Federation { command: federation::FederationCommand::Sync { federation } } => {
+        Command::Federation { command: federation::FederationCommand::Sync { federation } }
+        | Command::Federation { command: federation::FederationCommand::Bundle { command: federation::BundleCommand::Export { federation, .. } } }
+        | Command::Federation { command: federation::FederationCommand::Bundle { command: federation::BundleCommand::Import { federation, .. } } } => {
             (ServeOverrides { federation: federation.clone(), ..ServeOverrides::default() }, false)
         }
         _ => (ServeOverrides::default(), false),
