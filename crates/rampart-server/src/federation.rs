@@ -22,7 +22,7 @@ use crate::error::{problem, ApiError, ApiResult};
 use crate::json::JsonBody;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -190,19 +190,28 @@ struct Refusal {
     reason: String,
     cursor: Option<i64>,
     errors: Vec<FieldError>,
+    /// Refusals of requests that name a peer on the trust list are audited; anonymous
+    /// ones are only logged, so strangers cannot fill the audit trail.
+    audited: bool,
 }
 
 impl Refusal {
     fn new(status: StatusCode, peer: &str, reason: impl Into<String>) -> Refusal {
-        Refusal { status, peer: peer.to_string(), reason: reason.into(), cursor: None, errors: vec![] }
+        Refusal { status, peer: peer.to_string(), reason: reason.into(), cursor: None, errors: vec![], audited: true }
+    }
+
+    fn anonymous(reason: impl Into<String>) -> Refusal {
+        Refusal { audited: false, ..Refusal::new(StatusCode::UNAUTHORIZED, "unknown", reason) }
     }
 }
 
 /// Audits a refusal and answers it as a problem (with the link's cursor when known).
 async fn refuse(state: &AppState, r: Refusal) -> Response {
     let detail = json!({"reason": r.reason, "cursor": r.cursor});
-    if let Err(e) = record(state, &format!("federation:{}", r.peer), AuditAction::Reject, "federation", &r.peer, detail).await {
-        tracing::error!(error = %e, "federation: auditing a refusal failed");
+    if r.audited {
+        if let Err(e) = record(state, &format!("federation:{}", r.peer), AuditAction::Reject, "federation", &r.peer, detail).await {
+            tracing::error!(error = %e, "federation: auditing a refusal failed");
+        }
     }
     tracing::warn!(peer = %r.peer, reason = %r.reason, "federation: refused");
     let title = match r.status {
@@ -223,20 +232,19 @@ async fn refuse(state: &AppState, r: Refusal) -> Response {
     resp
 }
 
-/// Checks the link signature of a request: a known direct peer, a fresh time, a good
-/// signature over method, path, peer, time and body.
-async fn authenticate(state: &AppState, method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> Result<PeerRecord, Refusal> {
+/// Who a request says it comes from: a direct peer on the trust list, with a fresh time.
+async fn claimed_peer(state: &AppState, headers: &HeaderMap) -> Result<(PeerRecord, i64, String), Refusal> {
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (Some(peer), Some(at), Some(sig)) = (h(H_PEER), h(H_AT), h(H_SIG)) else {
-        return Err(Refusal::new(StatusCode::UNAUTHORIZED, "unknown", "federation requests are signed: headers Rampart-Peer, Rampart-At and Rampart-Signature are required"));
+        return Err(Refusal::anonymous("federation requests are signed: headers Rampart-Peer, Rampart-At and Rampart-Signature are required"));
     };
-    let name = InstanceName::parse(&peer).map_err(|_| Refusal::new(StatusCode::UNAUTHORIZED, "unknown", format!("Rampart-Peer {peer:?} is not an instance name")))?;
+    let name = InstanceName::parse(&peer).map_err(|_| Refusal::anonymous(format!("Rampart-Peer {peer:?} is not an instance name")))?;
     let record = match state.store.federation_peer(name.as_str()).await {
         Ok(Some(r)) if r.config.link => r,
-        Ok(_) => return Err(Refusal::new(StatusCode::UNAUTHORIZED, name.as_str(), format!("{name} is not a peer of this instance"))),
+        Ok(_) => return Err(Refusal::anonymous(format!("{name} is not a peer of this instance"))),
         Err(e) => {
             tracing::error!(error = %e, "federation: reading peers failed");
-            return Err(Refusal::new(StatusCode::UNAUTHORIZED, name.as_str(), "this instance cannot check peers now"));
+            return Err(Refusal::anonymous("this instance cannot check peers now"));
         }
     };
     let at: i64 = at.parse().map_err(|_| Refusal::new(StatusCode::UNAUTHORIZED, name.as_str(), "Rampart-At is not a time in milliseconds"))?;
@@ -244,9 +252,17 @@ async fn authenticate(state: &AppState, method: &Method, path: &str, headers: &H
     if (now - at).abs() > state.settings.federation.max_skew_ms {
         return Err(Refusal::new(StatusCode::UNAUTHORIZED, name.as_str(), format!("stale request: signed at {at}, {} ms from this instance's clock", now - at)));
     }
+    Ok((record, at, sig))
+}
+
+/// Checks the link signature of a request: a known direct peer, a fresh time, a good
+/// signature over method, path, peer, time and body.
+async fn authenticate(state: &AppState, method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> Result<PeerRecord, Refusal> {
+    let (record, at, sig) = claimed_peer(state, headers).await?;
+    let name = &record.config.name;
     let key = PublicKey::parse(&record.config.public_key)
         .map_err(|_| Refusal::new(StatusCode::UNAUTHORIZED, name.as_str(), format!("the public key on file for {name} is unreadable")))?;
-    if !key.verify(&link_signing_bytes(method.as_str(), path, &name, at, body), &sig) {
+    if !key.verify(&link_signing_bytes(method.as_str(), path, name, at, body), &sig) {
         return Err(Refusal::new(StatusCode::UNAUTHORIZED, name.as_str(), format!("bad signature: the request is not signed by {name}'s key")));
     }
     Ok(record)
@@ -467,10 +483,18 @@ pub struct PushReply {
 /// message signed by its origin). An empty batch is a heartbeat.
 #[utoipa::path(post, path = "/federation/v1/messages", tag = "federation", request_body(content = Object, description = "a batch: from, head, entries"),
     responses((status = 200, body = PushReply), (status = 401, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn receive(State(state): State<AppState>, method: Method, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn receive(State(state): State<AppState>, method: Method, OriginalUri(uri): OriginalUri, headers: HeaderMap, request: Request) -> Response {
     let own = match identity(&state) {
         Ok(i) => i.clone(),
         Err(e) => return e.into_response(),
+    };
+    // Only a request naming a peer, at a fresh time, has its body read at all.
+    if let Err(r) = claimed_peer(&state, &headers).await {
+        return refuse(&state, r).await;
+    }
+    let body: Bytes = match axum::body::to_bytes(request.into_body(), MAX_BATCH_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return ApiError::PayloadTooLarge(format!("a batch is at most {MAX_BATCH_BYTES} bytes")).into_response(),
     };
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let peer = match authenticate(&state, &method, path, &headers, &body).await {
