@@ -9,7 +9,7 @@
 //! the distribution rule (`rampart_core::federation::targets`) names, all in one
 //! transaction: the receiver's copy, its cursor and its onward outbox commit together.
 
-use crate::alerts::{add_event, insert_recipient, lock_events, AlertRecipient};
+use crate::alerts::{add_event, lock_events};
 use crate::{on_pool, on_tx, Result, Store, StoreError, Tx};
 use rampart_core::federation::{self as fed, Audience, Entry, Hosts, InstanceName, ItemType, Message, Op, Signed};
 use rampart_core::{Invalid, OrgId, RecipientReason, Username};
@@ -432,7 +432,7 @@ async fn apply_entry(
         Op::Upsert => {
             put_item(tx, &e.message, e.retract.as_ref(), Some(from), now).await?;
             if fed::hosted_here(m.tlp, &m.audience, local) {
-                put_copy(tx, m, orgs, now).await?;
+                put_copy(tx, m, orgs, previous.is_none(), now).await?;
             } else {
                 remove_copy(tx, m).await?;
             }
@@ -480,9 +480,9 @@ struct AlertBody {
 }
 
 /// Keeps (or refreshes) this instance's copy of a received item.
-async fn put_copy(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, now: i64) -> Result<()> {
+async fn put_copy(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, first: bool, now: i64) -> Result<()> {
     match m.item.kind {
-        ItemType::Alert => put_alert(tx, m, orgs, now).await,
+        ItemType::Alert => put_alert(tx, m, orgs, first, now).await,
     }
 }
 
@@ -499,7 +499,9 @@ async fn remove_copy(tx: &mut Tx, m: &Message) -> Result<()> {
     }
 }
 
-async fn put_alert(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, now: i64) -> Result<()> {
+/// Writes the copy of a received alert; `first` when nothing of this item was known
+/// before (so there is no copy to replace).
+async fn put_alert(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, first: bool, now: i64) -> Result<()> {
     let id = &m.item.id;
     let body: AlertBody = serde_json::from_value(m.body.clone())
         .map_err(|e| StoreError::Invalid(Invalid::one("body", format!("alert {id} from {}: {e}", m.origin))))?;
@@ -510,8 +512,11 @@ async fn put_alert(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, now: i
             .bind(&o.id).bind(&o.name).bind(&o.kind).bind(&o.country).bind(m.origin.as_str()).execute(t).await?.rows_affected());
         orgs.insert(o.id.clone());
     }
-    let held: Option<Option<String>> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT origin_instance FROM alerts WHERE id = $1")
-        .bind(id).fetch_optional(t).await?);
+    let held: Option<Option<String>> = if first {
+        None
+    } else {
+        on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT origin_instance FROM alerts WHERE id = $1").bind(id).fetch_optional(t).await?)
+    };
     let audience = to_json(&m.audience)?;
     match &held {
         Some(Some(origin)) if origin == m.origin.as_str() => {
@@ -535,16 +540,25 @@ async fn put_alert(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, now: i
                 .bind(m.tlp.as_str()).bind(&body.headline).bind(&body.cap_xml).bind(m.item.version).bind(now).bind(body.published_at)
                 .bind(m.origin.as_str()).bind(&audience).execute(t).await.map(|r| r.rows_affected()));
             if let Err(e) = written {
-                return Err(StoreError::unique(e, || format!("alert {id} from {}: an alert from sender {} with identifier {} is already held here", m.origin, body.sender, body.identifier)));
+                return Err(StoreError::unique(e, || {
+                    format!("alert {id} from {}: an alert with this id, or from sender {} with identifier {}, is already held here", m.origin, body.sender, body.identifier)
+                }));
             }
         }
     }
     // Recipients and named people that exist here; the others have no reader here.
-    for o in &m.audience.organisations {
-        if let (true, Ok(org)) = (orgs.contains(o), OrgId::parse(o)) {
-            let r = AlertRecipient { organisation: org, username: None, reason: RecipientReason::Federated, asset_ids: vec![], level: 0, added_at: now };
-            insert_recipient(tx, id, &r).await?;
-        }
+    let recipients: Vec<&String> = m.audience.organisations.iter().filter(|o| orgs.contains(*o) && OrgId::parse(o).is_ok()).collect();
+    if !recipients.is_empty() {
+        // One statement for all of them.
+        let rows: Vec<String> = (0..recipients.len()).map(|i| format!("($1, ${}, NULL, $2, '', 0, $3)", i + 4)).collect();
+        let sql = format!("INSERT INTO alert_recipients (alert_id, organisation_id, username, reason, asset_ids, level, added_at) VALUES {}", rows.join(", "));
+        on_tx!(&mut *tx, t => {
+            let mut q = sqlx::query(&sql).bind(id).bind(RecipientReason::Federated.key()).bind(now);
+            for o in &recipients {
+                q = q.bind(o.as_str());
+            }
+            q.execute(t).await?.rows_affected()
+        });
     }
     for u in &m.audience.users {
         // A username names a person only together with their organisation: the same
