@@ -24,6 +24,7 @@ crate::vocabulary!(
         Named = "named", "Named by the author";
         Followed = "followed", "Recipient of an alert this one updates or cancels";
         Escalation = "escalation", "Escalated for want of an acknowledgement";
+        Federated = "federated", "Named in the audience of an alert shared by another Rampart instance";
     }
 );
 

@@ -14,6 +14,7 @@ pub mod community;
 pub mod country;
 pub mod dependency;
 pub mod error;
+pub mod federation;
 pub mod fields;
 pub mod geometry;
 pub mod incident;

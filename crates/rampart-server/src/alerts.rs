@@ -154,6 +154,14 @@ async fn readable(state: &AppState, p: &Principal, id: &str) -> ApiResult<Stored
 }
 
 /// An alert of the caller's own organisation that they may manage (issuers only).
+/// An alert from another instance is changed there only.
+fn read_only_if_federated(a: &StoredAlert) -> ApiResult<()> {
+    match &a.origin_instance {
+        Some(origin) => Err(ApiError::Conflict(format!("alert {} comes from the Rampart instance {origin}; it can be changed there only", a.id))),
+        None => Ok(()),
+    }
+}
+
 async fn own(state: &AppState, p: &Principal, id: &str) -> ApiResult<StoredAlert> {
     let a = readable(state, p, id).await?;
     if a.organisation != p.organisation {
@@ -669,10 +677,12 @@ pub async fn publish(State(state): State<AppState>, Auth(p): Auth, Path(id): Pat
     let publication = Publication { sent: alert.sent.clone(), cap_xml: cap::write(&alert), recipients };
     let a = state.store.publish_alert(&id, &publication, now, p.username.as_str()).await?;
     state.events.nudge();
+    crate::federation::after_change(&state).await;
     Ok(Json(out(&state, &p, &a, false).await?))
 }
 
 async fn follow_up(state: &AppState, p: &Principal, id: &str, body: &Object, msg_type: MsgType) -> ApiResult<StoredAlert> {
+    read_only_if_federated(&readable(state, p, id).await?)?;
     let a = own(state, p, id).await?;
     if a.state != AlertState::Published {
         return Err(ApiError::Conflict(format!("alert {id} is {}; only a published alert can be updated or cancelled", a.state)));
@@ -787,6 +797,7 @@ pub async fn acks(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<S
     responses((status = 200, body = AlertOut), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn label(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>, JsonBody(body): JsonBody<Object>) -> ApiResult<Json<AlertOut>> {
     let a = readable(&state, &p, &id).await?;
+    read_only_if_federated(&a)?;
     let to = match body.get("tlp").and_then(Value::as_str) {
         Some(t) => Tlp::parse(t).map_err(|e| ApiError::Invalid(e.within("tlp")))?,
         None => return Err(ApiError::Invalid(Invalid::one("tlp", "is required"))),
@@ -802,6 +813,7 @@ pub async fn label(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<
     }
     let stored = state.store.relabel_alert(&id, to, state.clock.now_ms()).await?;
     state.events.nudge();
+    crate::federation::after_change(&state).await;
     let o = if stored.access().may_read(&p) { out(&state, &p, &stored, false).await? } else { return Err(not_found(&id)) };
     Ok(Json(o))
 }

@@ -3,8 +3,9 @@
 //! [`launch`] serves a [`Router`] on a listener the caller bound, so tests bind
 //! `127.0.0.1:0`.
 //!
-//! Invariants: every route but `/health` and the web app's static files requires an
-//! authenticated [`auth::Auth`]; what a caller may see is decided by
+//! Invariants: every route but `/health`, the web app's static files and the
+//! federation peer endpoints (authenticated by the peer's signature, see [`federation`])
+//! requires an authenticated [`auth::Auth`]; what a caller may see is decided by
 //! `rampart_core::access` and applied in the store's queries; errors leave through
 //! [`error::ApiError`] only.
 
@@ -19,6 +20,7 @@ pub mod communities;
 pub mod directory;
 pub mod drone;
 pub mod error;
+pub mod federation;
 pub mod feeds;
 pub mod hvm;
 pub mod incidents;
@@ -81,13 +83,15 @@ pub struct Settings {
     pub webhook_poll_ms: u64,
     /// Allow plain-http webhook targets other than this machine (https otherwise).
     pub webhook_allow_http: bool,
+    /// Federation with other Rampart instances (off without an identity).
+    pub federation: federation::FederationSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings { secure_cookies: true, session_hours: 12, max_body_bytes: 2 * 1024 * 1024, max_import_bytes: 512 * 1024 * 1024, parallel_studies: 2, hvm_osm: None,
             alert_liaison_after_ms: 15 * 60_000, alert_authority_after_ms: 60 * 60_000, alert_sweep_ms: 30_000, events_poll_ms: 250,
-            webhook_poll_ms: 1000, webhook_allow_http: false }
+            webhook_poll_ms: 1000, webhook_allow_http: false, federation: federation::FederationSettings::default() }
     }
 }
 
@@ -249,6 +253,10 @@ pub fn router(state: AppState) -> Router {
         .route("/assessments/{id}/changes", get(assessments::changes))
         .route("/assessments/{id}/report.html", get(assessments::report_html))
         .route("/assessments/{id}/report.pdf", get(assessments::report_pdf))
+        .route("/federation", get(federation::get_identity))
+        .route("/federation/peers", get(federation::list_peers))
+        .route("/federation/peers/{name}", axum::routing::put(federation::put_peer).delete(federation::delete_peer))
+        .route("/federation/sync", post(federation::sync))
         .route("/openapi.json", get(openapi::serve))
         .fallback(api_not_found);
 
@@ -262,6 +270,10 @@ pub fn router(state: AppState) -> Router {
         .route("/taxii2/api/collections/{id}/", get(taxii::get_collection))
         .route("/taxii2/api/collections/{id}/objects/", get(taxii::get_objects))
         .route("/metrics", get(metrics::serve))
+        .route(
+            "/federation/v1/messages",
+            get(federation::serve_pull).post(federation::receive).layer(DefaultBodyLimit::max(federation::MAX_BATCH_BYTES)),
+        )
         .fallback(web::serve)
         .layer(middleware::from_fn_with_state(state.clone(), audit::refusals))
         .layer(DefaultBodyLimit::max(max_body))
@@ -312,9 +324,13 @@ pub async fn launch(
     let alert_sweeper = tokio::spawn(alerts::sweep_forever(state.clone()));
     alerts::EventHub::start(&state);
     let deliverer = (state.settings.webhook_poll_ms > 0).then(|| tokio::spawn(webhooks::deliver_forever(state.clone())));
+    let federation = (state.settings.federation.identity.is_some() && state.settings.federation.rounds_in_background).then(|| tokio::spawn(federation::run_forever(state.clone())));
     let served = axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
     alert_sweeper.abort();
+    if let Some(f) = federation {
+        f.abort();
+    }
     if let Some(d) = deliverer {
         d.abort();
     }

@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, and their durations.
+//! Prometheus metrics: requests by route and status, and their durations; the
+//! federation links' status and backlog (updated every federation round).
 
 use crate::auth::Auth;
 use crate::error::ApiResult;
@@ -9,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::time::Instant;
@@ -25,10 +27,25 @@ struct RouteLabels {
     route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct PeerStatusLabels {
+    pub peer: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct PeerLabels {
+    pub peer: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
+    /// 1 for each federation peer's current status (ok, lagging, silent), 0 for the others.
+    pub(crate) federation_status: Family<PeerStatusLabels, Gauge>,
+    /// Messages queued for each federation peer and not yet confirmed.
+    pub(crate) federation_backlog: Family<PeerLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -38,7 +55,11 @@ impl Default for Metrics {
         let durations = Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 16)));
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "Time to answer an HTTP request", durations.clone());
-        Metrics { registry, requests, durations }
+        let federation_status = Family::<PeerStatusLabels, Gauge>::default();
+        let federation_backlog = Family::<PeerLabels, Gauge>::default();
+        registry.register("federation_peer_status", "1 for a federation peer's current status (ok, lagging, silent)", federation_status.clone());
+        registry.register("federation_backlog", "Messages queued for a federation peer and not yet confirmed", federation_backlog.clone());
+        Metrics { registry, requests, durations, federation_status, federation_backlog }
     }
 }
 

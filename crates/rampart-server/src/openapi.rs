@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
 use crate::auth::Auth;
-use crate::{alerts, analysis, assessments, assets, audit, auth, communities, directory, drone, feeds, hvm, incidents, library, meta, network, precursor_reports, taxii, threat, transfer, webhooks};
+use crate::{alerts, analysis, assessments, assets, audit, auth, communities, directory, drone, federation, feeds, hvm, incidents, library, meta, network, precursor_reports, taxii, threat, transfer, webhooks};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -36,6 +36,8 @@ use utoipa::{Modify, OpenApi};
         alerts::list, alerts::get, alerts::create, alerts::import, alerts::update_draft, alerts::delete, alerts::submit, alerts::approve,
         alerts::reject, alerts::publish, alerts::update, alerts::cancel, alerts::ack, alerts::acks, alerts::label, alerts::matches, alerts::events,
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete, webhooks::deliveries, webhooks::test,
+        federation::get_identity, federation::list_peers, federation::put_peer, federation::delete_peer, federation::sync,
+        federation::receive, federation::serve_pull,
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),

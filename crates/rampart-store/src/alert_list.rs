@@ -19,10 +19,9 @@ use crate::{on_pool, Result, Store};
 use rampart_core::{AlertState, CommunityId, Invalid, Principal};
 use std::fmt;
 
-use crate::alerts::{bad, org, user, AlertDoc, AlertRecipient, MainRow, NewAlert, RecipientRow, StoredAlert, MAIN_COLUMNS};
+use crate::alerts::{AlertRecipient, DocRow, MainRow, NewAlert, RecipientRow, StoredAlert, MAIN_COLUMNS};
 use crate::on_tx;
-use rampart_core::tlp::Tlp;
-use rampart_core::{OrgId, RecipientReason, Username};
+use rampart_core::Username;
 use std::collections::HashMap;
 
 /// Where a page starts: after the alert with this sort key (publication time, or
@@ -89,6 +88,7 @@ const READABLE: &str = "(
                      WHERE r.alert_id = a.id AND r.username IS NULL AND r.reason <> 'originator' AND sp.organisation_id = $1))
      OR (a.tlp = 'TLP:GREEN' AND a.community_id IS NOT NULL
          AND EXISTS (SELECT 1 FROM community_members m WHERE m.community_id = a.community_id AND m.organisation_id = $1))
+     OR (a.tlp = 'TLP:GREEN' AND a.federated_audience LIKE $10 ESCAPE '\\')
     ))
 )";
 
@@ -98,6 +98,15 @@ const UNACKNOWLEDGED: &str = "(a.state = 'published' AND a.organisation_id <> $1
     AND (EXISTS (SELECT 1 FROM alert_recipients r WHERE r.alert_id = a.id AND r.organisation_id = $1 AND (r.username IS NULL OR r.username = $2))
          OR EXISTS (SELECT 1 FROM alert_named n WHERE n.alert_id = a.id AND n.username = $2))
     AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.organisation_id = $1))";
+
+/// A LIKE pattern for an organisation named in the JSON of an alert's signed audience
+/// (received from another instance): its members are the GREEN alert's community. The
+/// text match may also hit a username or community id spelled like the organisation;
+/// `may_read` checks every row afterwards.
+fn in_audience(organisation: &str) -> String {
+    let escaped = organisation.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%\"{escaped}\"%")
+}
 
 impl Store {
     /// The alerts `reader` may read, newest first (by publication time, or creation time
@@ -125,7 +134,7 @@ impl Store {
         }
         let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let main = format!("SELECT {MAIN_COLUMNS} FROM alerts WHERE id IN ({list})");
-        let docs = format!("SELECT id, cap_xml, followed_by FROM alerts WHERE id IN ({list})");
+        let docs = format!("SELECT id, cap_xml, followed_by, origin_instance, federated_audience FROM alerts WHERE id IN ({list})");
         let sub = |table: &str, cols: &str| format!("SELECT {cols} FROM {table} WHERE alert_id IN ({list})");
         let recips_sql = sub("alert_recipients", "alert_id, organisation_id, username, reason, asset_ids, level, added_at") + " ORDER BY added_at, organisation_id, username";
         let members_sql = format!(
@@ -148,7 +157,7 @@ impl Store {
             }};
         }
         let rows = fetch!(&main, MainRow);
-        let docs = fetch!(&docs, (String, String, Option<String>));
+        let docs = fetch!(&docs, DocRow);
         let (named_sql, refs_sql) = (sub("alert_named", "alert_id, username"), sub("alert_references", "alert_id, referenced_id"));
         let named = fetch!(&named_sql, (String, String));
         let refs = fetch!(&refs_sql, (String, String));
@@ -156,71 +165,8 @@ impl Store {
         let members = fetch!(&members_sql, (String, String));
         let clients = fetch!(&clients_sql, (String, String));
 
-        // From here as `load_alerts` assembles them (alerts.rs).
-        let mut docs: HashMap<String, (String, Option<String>)> = docs.into_iter().map(|(i, x, f)| (i, (x, f))).collect();
-        let mut named_by: HashMap<String, Vec<Username>> = HashMap::new();
-        for (a, u) in named {
-            named_by.entry(a).or_default().push(user(&u)?);
-        }
-        let mut refs_by: HashMap<String, Vec<String>> = HashMap::new();
-        for (a, r) in refs {
-            refs_by.entry(a).or_default().push(r);
-        }
-        let mut recips_by: HashMap<String, Vec<AlertRecipient>> = HashMap::new();
-        for (a, o, u, reason, assets, level, added_at) in recips {
-            recips_by.entry(a).or_default().push(AlertRecipient {
-                organisation: org(&o)?,
-                username: u.as_deref().map(user).transpose()?,
-                reason: RecipientReason::parse(&reason).map_err(|e| bad("recipient reason", e))?,
-                asset_ids: assets.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
-                level: i64::from(level),
-                added_at,
-            });
-        }
-        let mut members_of: HashMap<String, Vec<OrgId>> = HashMap::new();
-        for (c, o) in members {
-            members_of.entry(c).or_default().push(org(&o)?);
-        }
-        let mut clients_of: HashMap<String, Vec<OrgId>> = HashMap::new();
-        for (s, o) in clients {
-            clients_of.entry(s).or_default().push(org(&o)?);
-        }
-        let mut by_id: HashMap<String, StoredAlert> = HashMap::with_capacity(rows.len());
-        for (id, identifier, sender, sent, msg_type, organisation, author, approver, state, tlp, community, headline, version, created_at, updated_at, published_at) in rows {
-            let (cap_xml, followed_by) = docs.remove(&id).unwrap_or_default();
-            let recipients = recips_by.remove(&id).unwrap_or_default();
-            let mut recipient_clients: Vec<OrgId> = Vec::new();
-            // Clients of the organisations the alert was sent to; the originator's own
-            // clients are not told through the originator's membership.
-            for r in recipients.iter().filter(|r| r.username.is_none() && r.reason != RecipientReason::Originator) {
-                for c in clients_of.get(r.organisation.as_str()).into_iter().flatten() {
-                    if !recipient_clients.contains(c) {
-                        recipient_clients.push(c.clone());
-                    }
-                }
-            }
-            let a = StoredAlert {
-                doc: AlertDoc { identifier, sender, sent, msg_type, headline, cap_xml },
-                organisation: org(&organisation)?,
-                author,
-                approver,
-                state: AlertState::parse(&state).map_err(|e| bad("alert state", e))?,
-                tlp: Tlp::parse(&tlp).map_err(|e| bad("tlp", e))?,
-                community_members: community.as_ref().and_then(|c| members_of.get(c)).cloned().unwrap_or_default(),
-                community: community.map(|c| CommunityId::parse(&c)).transpose().map_err(|e| bad("community", e))?,
-                version,
-                created_at,
-                updated_at,
-                published_at,
-                followed_by,
-                named: named_by.remove(&id).unwrap_or_default(),
-                references: refs_by.remove(&id).unwrap_or_default(),
-                recipients,
-                recipient_clients,
-                id: id.clone(),
-            };
-            by_id.insert(id, a);
-        }
+        let mut by_id: HashMap<String, StoredAlert> =
+            super::alerts::assemble(rows, docs, named, refs, recips, members, clients)?.into_iter().map(|a| (a.id.clone(), a)).collect();
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
@@ -246,6 +192,7 @@ impl Store {
             .bind(reader.organisation.as_str()).bind(reader.username.as_str()).bind(issuer)
             .bind(q.state.map(|s| s.key())).bind(key).bind(id).bind(i32::from(q.unacknowledged)).bind(limit + 1)
             .bind(q.community.as_ref().map(CommunityId::as_str))
+            .bind(in_audience(reader.organisation.as_str()))
             .fetch_all(p).await?);
         let more = rows.len() as i64 > limit;
         let page: Vec<AlertCursor> = rows.into_iter().take(limit as usize).map(|(id, key)| AlertCursor { key, id }).collect();

@@ -75,6 +75,8 @@ pub struct StoredAlert {
     pub published_at: Option<i64>,
     /// The newest alert that updated or cancelled this one.
     pub followed_by: Option<String>,
+    /// The instance the alert came from (`None`: made here); such an alert is read-only here.
+    pub origin_instance: Option<String>,
     pub named: Vec<Username>,
     pub references: Vec<String>,
     pub recipients: Vec<AlertRecipient>,
@@ -142,6 +144,9 @@ pub(crate) fn user(s: &str) -> Result<Username> {
 
 pub(crate) type MainRow = (String, String, String, String, String, String, String, Option<String>, String, String, Option<String>, String, i64, i64, i64, Option<i64>);
 
+pub(crate) type DocRow = (String, String, Option<String>, Option<String>, Option<String>);
+/// A document, whom it was followed by, the instance it came from and its signed audience.
+type DocFields = (String, Option<String>, Option<String>, Option<String>);
 pub(crate) type RecipientRow = (String, String, Option<String>, String, String, i32, i64);
 type PendingRow = (String, String, i64, Option<i32>, Option<String>, Option<String>);
 
@@ -245,6 +250,7 @@ impl Store {
         add_event(&mut tx, now, "published", id, &[]).await?;
         let detail = serde_json::json!({"state": "published", "recipients": p.recipients.len()});
         crate::audit::append(&mut tx, &crate::NewAuditEntry { at: now, actor: by, action: crate::AuditAction::Share, object_kind: "alert", object_id: id, detail }).await?;
+        crate::federation::queue_local_change(&mut tx, "alert", id, now).await?;
         crate::failpoint("alert.publish.before_commit");
         tx.commit().await?;
         crate::failpoint("alert.publish.after_commit");
@@ -260,6 +266,7 @@ impl Store {
             .bind(id).bind(tlp.as_str()).bind(now).execute(t).await?.rows_affected());
         if state == AlertState::Published {
             add_event(&mut tx, now, "relabelled", id, &[]).await?;
+            crate::federation::queue_local_change(&mut tx, "alert", id, now).await?;
         }
         tx.commit().await?;
         self.get_alert(id).await?.ok_or_else(|| StoreError::NotFound(format!("alert {id}")))
@@ -318,11 +325,12 @@ impl Store {
             (None, Some(_)) => format!("SELECT {cols} FROM {table} WHERE alert_id IN (SELECT id FROM alerts WHERE organisation_id = $1)"),
             (None, None) => format!("SELECT {cols} FROM {table} WHERE $1 IS NULL OR alert_id = $1"),
         };
-        let docs: Vec<(String, String, Option<String>)> = {
+        let docs: Vec<DocRow> = {
+            let cols = "id, cap_xml, followed_by, origin_instance, federated_audience";
             let sql = match (id, organisation) {
-                (Some(_), _) => "SELECT id, cap_xml, followed_by FROM alerts WHERE id = $1".to_string(),
-                (None, Some(_)) => "SELECT id, cap_xml, followed_by FROM alerts WHERE organisation_id = $1".to_string(),
-                (None, None) => "SELECT id, cap_xml, followed_by FROM alerts WHERE $1 IS NULL OR id = $1".to_string(),
+                (Some(_), _) => format!("SELECT {cols} FROM alerts WHERE id = $1"),
+                (None, Some(_)) => format!("SELECT {cols} FROM alerts WHERE organisation_id = $1"),
+                (None, None) => format!("SELECT {cols} FROM alerts WHERE $1 IS NULL OR id = $1"),
             };
             on_pool!(self, p => sqlx::query_as(&sql).bind(&arg).fetch_all(p).await?)
         };
@@ -335,71 +343,7 @@ impl Store {
         let clients: Vec<(String, String)> = on_pool!(self, p => sqlx::query_as(
             "SELECT supervisor_id, organisation_id FROM sharing_profiles WHERE supervisor_id IS NOT NULL ORDER BY organisation_id").fetch_all(p).await?);
 
-        let mut docs: HashMap<String, (String, Option<String>)> = docs.into_iter().map(|(i, x, f)| (i, (x, f))).collect();
-        let mut named_by: HashMap<String, Vec<Username>> = HashMap::new();
-        for (a, u) in named {
-            named_by.entry(a).or_default().push(user(&u)?);
-        }
-        let mut refs_by: HashMap<String, Vec<String>> = HashMap::new();
-        for (a, r) in refs {
-            refs_by.entry(a).or_default().push(r);
-        }
-        let mut recips_by: HashMap<String, Vec<AlertRecipient>> = HashMap::new();
-        for (a, o, u, reason, assets, level, added_at) in recips {
-            recips_by.entry(a).or_default().push(AlertRecipient {
-                organisation: org(&o)?,
-                username: u.as_deref().map(user).transpose()?,
-                reason: RecipientReason::parse(&reason).map_err(|e| bad("recipient reason", e))?,
-                asset_ids: assets.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
-                level: i64::from(level),
-                added_at,
-            });
-        }
-        let mut members_of: HashMap<String, Vec<OrgId>> = HashMap::new();
-        for (c, o) in members {
-            members_of.entry(c).or_default().push(org(&o)?);
-        }
-        let mut clients_of: HashMap<String, Vec<OrgId>> = HashMap::new();
-        for (s, o) in clients {
-            clients_of.entry(s).or_default().push(org(&o)?);
-        }
-
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, identifier, sender, sent, msg_type, organisation, author, approver, state, tlp, community, headline, version, created_at, updated_at, published_at) in rows {
-            let (cap_xml, followed_by) = docs.remove(&id).unwrap_or_default();
-            let recipients = recips_by.remove(&id).unwrap_or_default();
-            let mut recipient_clients: Vec<OrgId> = Vec::new();
-            // Clients of the organisations the alert was sent to; the originator's own
-            // clients are not told through the originator's membership.
-            for r in recipients.iter().filter(|r| r.username.is_none() && r.reason != RecipientReason::Originator) {
-                for c in clients_of.get(r.organisation.as_str()).into_iter().flatten() {
-                    if !recipient_clients.contains(c) {
-                        recipient_clients.push(c.clone());
-                    }
-                }
-            }
-            out.push(StoredAlert {
-                doc: AlertDoc { identifier, sender, sent, msg_type, headline, cap_xml },
-                organisation: org(&organisation)?,
-                author,
-                approver,
-                state: AlertState::parse(&state).map_err(|e| bad("alert state", e))?,
-                tlp: Tlp::parse(&tlp).map_err(|e| bad("tlp", e))?,
-                community_members: community.as_ref().and_then(|c| members_of.get(c)).cloned().unwrap_or_default(),
-                community: community.map(|c| CommunityId::parse(&c)).transpose().map_err(|e| bad("community", e))?,
-                version,
-                created_at,
-                updated_at,
-                published_at,
-                followed_by,
-                named: named_by.remove(&id).unwrap_or_default(),
-                references: refs_by.remove(&id).unwrap_or_default(),
-                recipients,
-                recipient_clients,
-                id,
-            });
-        }
-        Ok(out)
+        assemble(rows, docs, named, refs, recips, members, clients)
     }
 
     /// Records a recipient organisation's acknowledgement (one per organisation) and
@@ -567,7 +511,7 @@ async fn write_named(tx: &mut Tx, id: &str, named: &[Username]) -> Result<()> {
     Ok(())
 }
 
-async fn insert_recipient(tx: &mut Tx, id: &str, r: &AlertRecipient) -> Result<()> {
+pub(crate) async fn insert_recipient(tx: &mut Tx, id: &str, r: &AlertRecipient) -> Result<()> {
     on_tx!(tx, t => sqlx::query(
         "INSERT INTO alert_recipients (alert_id, organisation_id, username, reason, asset_ids, level, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id).bind(r.organisation.as_str()).bind(r.username.as_ref().map(Username::as_str)).bind(r.reason.key())
@@ -576,16 +520,106 @@ async fn insert_recipient(tx: &mut Tx, id: &str, r: &AlertRecipient) -> Result<(
 }
 
 /// Orders event writers on PostgreSQL (see the module docs); SQLite has one writer.
-async fn lock_events(tx: &mut Tx) -> Result<()> {
+pub(crate) async fn lock_events(tx: &mut Tx) -> Result<()> {
     if let Tx::Postgres(t) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(EVENTS_LOCK).execute(&mut **t).await?;
     }
     Ok(())
 }
 
-async fn add_event(tx: &mut Tx, at: i64, kind: &str, alert_id: &str, audience: &[OrgId]) -> Result<()> {
+pub(crate) async fn add_event(tx: &mut Tx, at: i64, kind: &str, alert_id: &str, audience: &[OrgId]) -> Result<()> {
     let audience: Vec<&str> = audience.iter().map(OrgId::as_str).collect();
     on_tx!(tx, t => sqlx::query("INSERT INTO events (at, kind, alert_id, audience) VALUES ($1, $2, $3, $4)")
         .bind(at).bind(kind).bind(alert_id).bind(audience.join(",")).execute(t).await?.rows_affected());
     Ok(())
+}
+
+/// Alerts from their rows: the main columns, the documents, named people, references,
+/// recipients, and the community memberships and supervisions that decide who reads
+/// them. One assembly for every way alerts are read.
+pub(crate) fn assemble(
+    rows: Vec<MainRow>,
+    docs: Vec<DocRow>,
+    named: Vec<(String, String)>,
+    refs: Vec<(String, String)>,
+    recips: Vec<RecipientRow>,
+    members: Vec<(String, String)>,
+    clients: Vec<(String, String)>,
+) -> Result<Vec<StoredAlert>> {
+    let mut docs: HashMap<String, DocFields> =
+        docs.into_iter().map(|(i, x, f, o, a)| (i, (x, f, o, a))).collect();
+    let mut named_by: HashMap<String, Vec<Username>> = HashMap::new();
+    for (a, u) in named {
+        named_by.entry(a).or_default().push(user(&u)?);
+    }
+    let mut refs_by: HashMap<String, Vec<String>> = HashMap::new();
+    for (a, r) in refs {
+        refs_by.entry(a).or_default().push(r);
+    }
+    let mut recips_by: HashMap<String, Vec<AlertRecipient>> = HashMap::new();
+    for (a, o, u, reason, assets, level, added_at) in recips {
+        recips_by.entry(a).or_default().push(AlertRecipient {
+            organisation: org(&o)?,
+            username: u.as_deref().map(user).transpose()?,
+            reason: RecipientReason::parse(&reason).map_err(|e| bad("recipient reason", e))?,
+            asset_ids: assets.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+            level: i64::from(level),
+            added_at,
+        });
+    }
+    let mut members_of: HashMap<String, Vec<OrgId>> = HashMap::new();
+    for (c, o) in members {
+        members_of.entry(c).or_default().push(org(&o)?);
+    }
+    let mut clients_of: HashMap<String, Vec<OrgId>> = HashMap::new();
+    for (s, o) in clients {
+        clients_of.entry(s).or_default().push(org(&o)?);
+    }
+
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, identifier, sender, sent, msg_type, organisation, author, approver, state, tlp, community, headline, version, created_at, updated_at, published_at) in rows {
+        let (cap_xml, followed_by, origin_instance, federated_audience) = docs.remove(&id).unwrap_or_default();
+        // An alert from another instance: its community is the one its origin
+        // signed, named by its member organisations.
+        let federated_members = match &federated_audience {
+            Some(text) => Some(crate::federation::community_members(text)?),
+            None => None,
+        };
+        let recipients = recips_by.remove(&id).unwrap_or_default();
+        let mut recipient_clients: Vec<OrgId> = Vec::new();
+        // Clients of the organisations the alert was sent to; the originator's own
+        // clients are not told through the originator's membership.
+        for r in recipients.iter().filter(|r| r.username.is_none() && r.reason != RecipientReason::Originator) {
+            for c in clients_of.get(r.organisation.as_str()).into_iter().flatten() {
+                if !recipient_clients.contains(c) {
+                    recipient_clients.push(c.clone());
+                }
+            }
+        }
+        out.push(StoredAlert {
+            doc: AlertDoc { identifier, sender, sent, msg_type, headline, cap_xml },
+            organisation: org(&organisation)?,
+            author,
+            approver,
+            state: AlertState::parse(&state).map_err(|e| bad("alert state", e))?,
+            tlp: Tlp::parse(&tlp).map_err(|e| bad("tlp", e))?,
+            community_members: match federated_members {
+                Some(m) => m,
+                None => community.as_ref().and_then(|c| members_of.get(c)).cloned().unwrap_or_default(),
+            },
+            community: community.map(|c| CommunityId::parse(&c)).transpose().map_err(|e| bad("community", e))?,
+            version,
+            created_at,
+            updated_at,
+            published_at,
+            followed_by,
+            origin_instance,
+            named: named_by.remove(&id).unwrap_or_default(),
+            references: refs_by.remove(&id).unwrap_or_default(),
+            recipients,
+            recipient_clients,
+            id,
+        });
+    }
+    Ok(out)
 }

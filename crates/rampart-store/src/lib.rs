@@ -15,6 +15,7 @@ mod audit;
 mod bulk;
 mod error;
 mod failpoint;
+mod federation;
 mod incidents;
 mod library;
 mod network;
@@ -35,6 +36,7 @@ pub use assets::{AssetFilter, Cluster, HistoryEntry, MapItem, Page, StoredAsset}
 pub use bulk::{BulkWriter, ImportCounts};
 pub use error::StoreError;
 pub use failpoint::failpoint;
+pub use federation::{Backlog, BatchOutcome, KnownItem, PeerConfig, PeerRecord, PendingChange, SharedItem};
 pub use incidents::{IncidentRecord, IncidentUpdate};
 pub use precursors::PrecursorReportRecord;
 pub use library::{AttachmentMeta, EventRecord, LibraryChange};

@@ -38,6 +38,14 @@ pub fn entry<'a>(actor: &'a str, action: AuditAction, object_kind: &'a str, obje
     NewAuditEntry { at: SystemClock.now_ms(), actor, action, object_kind, object_id, detail }
 }
 
+/// Appends an entry on its own, after a change the store does not audit itself (the
+/// federation trust list).
+pub async fn record(store: &Store, action: AuditAction, object_kind: &str, object_id: &str, detail: Value) -> Result<()> {
+    let actor = cli_actor();
+    store.audit_append(&entry(&actor, action, object_kind, object_id, detail)).await?;
+    Ok(())
+}
+
 pub async fn run(store: &Store, command: AuditCommand) -> Result<()> {
     match command {
         AuditCommand::Verify => {

@@ -21,6 +21,10 @@ pub struct FileConfig {
     pub alert_liaison_after_min: Option<i64>,
     pub alert_authority_after_min: Option<i64>,
     pub webhook_allow_http: Option<bool>,
+    pub federation_name: Option<String>,
+    pub federation_key_file: Option<PathBuf>,
+    pub federation_interval_s: Option<u64>,
+    pub federation_lag_min: Option<i64>,
 }
 
 impl FileConfig {
@@ -51,6 +55,13 @@ pub struct Config {
     pub alert_escalation_min: (i64, i64),
     /// Allow plain-http webhook targets beyond this machine.
     pub webhook_allow_http: bool,
+    /// This instance's federation name and the file holding its Ed25519 key (both, or
+    /// neither: then federation is off).
+    pub federation: Option<(String, PathBuf)>,
+    /// Seconds between federation rounds (heartbeats); a peer not heard for three is silent.
+    pub federation_interval_s: u64,
+    /// Minutes a message may wait unconfirmed before its link is lagging.
+    pub federation_lag_min: i64,
 }
 
 /// Values given on the command line or in the environment (clap reads both).
@@ -94,6 +105,25 @@ pub struct ServeOverrides {
     /// Allow webhooks to plain http:// URLs beyond this machine [default: false: https only, http to loopback].
     #[arg(long, env = "RAMPART_WEBHOOK_ALLOW_HTTP")]
     pub webhook_allow_http: Option<bool>,
+    #[command(flatten)]
+    pub federation: FederationOverrides,
+}
+
+/// Flags of commands that federate with other instances (`serve`, `demo`, `federation sync`).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct FederationOverrides {
+    /// This instance's federation name, e.g. de or eu-hub (with --federation-key-file; federation is off without them).
+    #[arg(long, env = "RAMPART_FEDERATION_NAME")]
+    pub federation_name: Option<String>,
+    /// File with this instance's Ed25519 key, as written by `rampart federation keygen`.
+    #[arg(long, env = "RAMPART_FEDERATION_KEY_FILE")]
+    pub federation_key_file: Option<PathBuf>,
+    /// Seconds between federation rounds and heartbeats [default: 30].
+    #[arg(long, env = "RAMPART_FEDERATION_INTERVAL_S")]
+    pub federation_interval_s: Option<u64>,
+    /// Minutes a message may wait unconfirmed before its peer is reported lagging [default: 5].
+    #[arg(long, env = "RAMPART_FEDERATION_LAG_MIN")]
+    pub federation_lag_min: Option<i64>,
 }
 
 impl Config {
@@ -120,7 +150,25 @@ impl Config {
         if !(1..=7 * 24 * 60).contains(&liaison) || !(liaison..=7 * 24 * 60).contains(&authority) {
             bail!("alert_liaison_after_min must be from 1 to 10080 and alert_authority_after_min from it to 10080; found {liaison} and {authority}");
         }
+        let fo = &s.federation;
+        let federation = match (fo.federation_name.clone().or(f.federation_name), fo.federation_key_file.clone().or(f.federation_key_file)) {
+            (Some(name), Some(key)) => Some((name, key)),
+            (None, None) => None,
+            (Some(_), None) => bail!("federation_name is set but federation_key_file is not: a federated instance needs its key (rampart federation keygen --out FILE)"),
+            (None, Some(_)) => bail!("federation_key_file is set but federation_name is not: name this instance, e.g. de or eu-hub"),
+        };
+        let federation_interval_s = fo.federation_interval_s.or(f.federation_interval_s).unwrap_or(30);
+        if !(1..=3600).contains(&federation_interval_s) {
+            bail!("federation_interval_s must be from 1 to 3600, found {federation_interval_s}");
+        }
+        let federation_lag_min = fo.federation_lag_min.or(f.federation_lag_min).unwrap_or(5);
+        if !(1..=7 * 24 * 60).contains(&federation_lag_min) {
+            bail!("federation_lag_min must be from 1 to 10080, found {federation_lag_min}");
+        }
         Ok(Config {
+            federation,
+            federation_interval_s,
+            federation_lag_min,
             database_url,
             data_dir,
             bind: s.bind.clone().or(f.bind).unwrap_or_else(|| "127.0.0.1:8080".into()),

@@ -10,10 +10,12 @@ mod bench;
 mod bench_alerts;
 mod bench_alert_list;
 mod bench_webhooks;
+mod bench_federation;
 mod community;
 mod config;
 mod demo;
 mod drone;
+mod federation;
 mod hvm;
 mod incident;
 mod library;
@@ -62,6 +64,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Federation with other Rampart instances: this instance's key, peers, status, one round now.
+    Federation {
+        #[command(subcommand)]
+        command: federation::FederationCommand,
     },
     /// CAP 1.2 alerts: validate and convert files; compose, approve, publish, update, cancel, acknowledge, list and export alerts of the warning network.
     Alert {
@@ -315,6 +322,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         alerts: usize,
     },
+    /// Federation ingest: signed alerts from a peer verified and applied in batches, as a push does: items per second.
+    Federation {
+        #[arg(long, default_value_t = 20_000)]
+        items: usize,
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
     /// The library's TLP-filtered full-text search over generated documents: indexing rate, search p50/p99.
     Library {
         #[arg(long, default_value_t = 100_000)]
@@ -414,6 +428,11 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     let (serve_flags, serving) = match &cli.command {
         Command::Serve { serve } | Command::Demo { serve, .. } => (serve.clone(), true),
+        Command::Federation { command: federation::FederationCommand::Sync { federation } }
+        | Command::Federation { command: federation::FederationCommand::Bundle { command: federation::BundleCommand::Export { federation, .. } } }
+        | Command::Federation { command: federation::FederationCommand::Bundle { command: federation::BundleCommand::Import { federation, .. } } } => {
+            (ServeOverrides { federation: federation.clone(), ..ServeOverrides::default() }, false)
+        }
         _ => (ServeOverrides::default(), false),
     };
     let config = Config::resolve(&cli.global, &serve_flags)?;
@@ -449,6 +468,7 @@ async fn main() -> Result<()> {
         Command::Webhook { command } => webhook::run(command, &open(&config).await?).await,
         Command::Assess { command } => assess::run(command, open(&config)).await,
         Command::Audit { command } => audit::run(&open(&config).await?, command).await,
+        Command::Federation { command } => federation::run(command, &config, open(&config)).await,
         Command::Migrate => {
             open(&config).await?;
             println!("migrations applied to {}", config.redacted_database_url());
@@ -477,6 +497,7 @@ async fn main() -> Result<()> {
             BenchCommand::Assess { assessments, seed } => bench::assess(assessments, seed),
             BenchCommand::Alerts { clients, alerts, second_server } => bench_alerts::alerts(clients, alerts, second_server).await,
             BenchCommand::Webhooks { webhooks, alerts } => bench_webhooks::webhooks(webhooks, alerts).await,
+            BenchCommand::Federation { items, batch } => bench_federation::federation(items, batch).await,
             BenchCommand::Library { docs, searches, seed } => bench::library(docs, searches, seed),
             BenchCommand::AlertList { alerts, rounds, seed } => bench_alert_list::alert_list(&open(&config).await?, alerts, rounds, seed).await,
         },
@@ -499,8 +520,12 @@ async fn serve(config: &Config, store: Store) -> Result<()> {
         alert_liaison_after_ms: config.alert_escalation_min.0 * 60_000,
         alert_authority_after_ms: config.alert_escalation_min.1 * 60_000,
         webhook_allow_http: config.webhook_allow_http,
+        federation: federation::settings(config)?,
         ..Default::default()
     };
+    if let Some(id) = &settings.federation.identity {
+        tracing::info!(instance = %id.name, public_key = %id.key.public(), "federation is on");
+    }
     let mut state = rampart_server::AppState::new(store.clone(), Arc::new(SystemClock), settings);
     state.locate = Some(io::locate());
     let listener = tokio::net::TcpListener::bind(&config.bind).await.with_context(|| format!("listening on {}", config.bind))?;

@@ -887,3 +887,45 @@ fn webhooks_as_users() {
     assert_eq!(ok(&rampart(&data, &["webhook", "remove", &id, "--as", "op.grid"])), format!("webhook {id} removed\n"));
     assert_eq!(ok(&rampart(&data, &["webhook", "list", "--as", "op.grid"])), "0 webhooks\n");
 }
+
+#[test]
+fn federation_keys_and_peers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("de.key");
+    let key_s = key.to_str().expect("path");
+    let public = ok(&rampart(dir.path(), &["federation", "keygen", "--out", key_s])).trim().to_string();
+    assert_eq!(public.len(), 44, "base64 of 32 bytes: {public}");
+    let seed = std::fs::read_to_string(&key).expect("key");
+    assert!(!seed.contains(&public));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).expect("meta").permissions().mode() & 0o777, 0o600);
+    }
+    fails_with(&rampart(dir.path(), &["federation", "keygen", "--out", key_s]), "an existing key is never overwritten");
+    assert_eq!(std::fs::read_to_string(&key).expect("key"), seed, "the key is unchanged");
+
+    let hub = dir.path().join("hub.key");
+    let hub_public = ok(&rampart(dir.path(), &["federation", "keygen", "--out", hub.to_str().expect("path")])).trim().to_string();
+    fails_with(&rampart(dir.path(), &["federation", "peer", "add", "eu-hub", "--key", "n*pe", "--hosts", "*"]), "--key: a public key is base64 of 32 bytes; this is not base64");
+    fails_with(&rampart(dir.path(), &["federation", "peer", "add", "eu-hub", "--key", &hub_public, "--hosts", "*", "--push"]), "--url is needed to push to or pull from eu-hub");
+    assert_eq!(ok(&rampart(dir.path(), &["federation", "peer", "list"])), "", "nothing was added");
+    ok(&rampart(dir.path(), &["federation", "peer", "add", "eu-hub", "--key", &hub_public, "--hosts", "*", "--url", "http://127.0.0.1:9/", "--push"]));
+    ok(&rampart(dir.path(), &["federation", "peer", "add", "fr", "--key", &public, "--hosts", "fr-authority,fr-op-grid", "--origin-only"]));
+    let list = ok(&rampart(dir.path(), &["federation", "peer", "list"]));
+    assert_eq!(
+        list,
+        format!("eu-hub\tlink (push)\thttp://127.0.0.1:9\t*\t{hub_public}\nfr\torigin only\t-\tfr-authority,fr-op-grid\t{public}\n")
+    );
+    let status = ok(&rampart(dir.path(), &["federation", "status"]));
+    assert!(status.contains("eu-hub\tok\tnever\t0/0\t0/0\t0"), "{status}");
+    // A round with the hub unreachable fails, naming it; nothing is lost.
+    fails_with(&rampart(dir.path(), &["federation", "sync"]), "this instance has no federation identity");
+    let out = rampart(dir.path(), &["federation", "sync", "--federation-name", "de", "--federation-key-file", key_s]);
+    fails_with(&out, "1 link(s) failed this round");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("eu-hub: push failed"));
+    ok(&rampart(dir.path(), &["federation", "peer", "remove", "fr"]));
+    fails_with(&rampart(dir.path(), &["federation", "peer", "remove", "fr"]), "no peer fr");
+    let audit = ok(&rampart(dir.path(), &["audit", "list", "--json"]));
+    assert_eq!(audit.lines().filter(|l| l.contains("federation_peer")).count(), 3, "{audit}");
+}

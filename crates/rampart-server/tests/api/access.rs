@@ -405,6 +405,57 @@ async fn matrix(backend: Backend) {
     check(&c, Method::POST, "/api/v1/tokens", |_: &str| Some(json!({"name": "script"})), [201, 201, 201, 201, 201, 201, 201, 401]).await;
 }
 
+/// Federation: the administration endpoints are for administrators; the peer
+/// endpoints answer to a peer's signature only, never to a user session.
+async fn federation_matrix(backend: Backend) {
+    use rampart_core::federation::{link_signing_bytes, InstanceName, SecretKey};
+    let own = SecretKey::from_seed([5; 32]);
+    let identity = rampart_server::federation::Identity { name: InstanceName::parse("de").expect("name"), key: std::sync::Arc::new(own) };
+    let app = crate::helpers::spawn_app_with(backend, |s| {
+        s.federation.identity = Some(identity);
+        s.federation.rounds_in_background = false;
+    })
+    .await;
+    let c = clients(&app).await;
+    let peer = SecretKey::from_seed([6; 32]);
+    let body = |_: &str| Some(json!({"public_key": SecretKey::from_seed([6; 32]).public().to_string(), "hosts": ["*"]}));
+    check(&c, Method::PUT, "/api/v1/federation/peers/eu-hub", body, [201, 403, 403, 403, 403, 403, 403, 401]).await;
+    check(&c, Method::PUT, "/api/v1/federation/peers/eu-hub", body, [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    for path in ["/api/v1/federation", "/api/v1/federation/peers"] {
+        check(&c, Method::GET, path, none, [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    }
+    check(&c, Method::POST, "/api/v1/federation/sync", |_| Some(json!({})), [200, 403, 403, 403, 403, 403, 403, 401]).await;
+    // A session is no signature.
+    check(&c, Method::POST, "/federation/v1/messages", |_| Some(json!({"from": "eu-hub", "head": 0, "entries": []})), [401; 8]).await;
+    check(&c, Method::GET, "/federation/v1/messages?after=0", none, [401; 8]).await;
+    // The peer's signature is: a heartbeat, and a pull.
+    let now = app.state.clock.now_ms();
+    let hub = InstanceName::parse("eu-hub").expect("name");
+    let beat = serde_json::to_vec(&json!({"from": "eu-hub", "head": 0, "entries": []})).expect("json");
+    let sig = peer.sign(&link_signing_bytes("POST", "/federation/v1/messages", &hub, now, &beat));
+    let r = reqwest::Client::new().post(format!("{}/federation/v1/messages", app.base)).header("rampart-peer", "eu-hub").header("rampart-at", now.to_string())
+        .header("rampart-signature", sig).body(beat).send().await.expect("push");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.expect("json"), json!({"cursor": 0, "head": 0}));
+    let sig = peer.sign(&link_signing_bytes("GET", "/federation/v1/messages?after=0", &hub, now, b""));
+    let r = reqwest::Client::new().get(format!("{}/federation/v1/messages?after=0", app.base)).header("rampart-peer", "eu-hub").header("rampart-at", now.to_string())
+        .header("rampart-signature", sig).send().await.expect("pull");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.expect("json"), json!({"from": "de", "head": 0, "entries": []}));
+    check(&c, Method::DELETE, "/api/v1/federation/peers/eu-hub", none, [204, 403, 403, 403, 403, 403, 403, 401]).await;
+    check(&c, Method::DELETE, "/api/v1/federation/peers/eu-hub", none, [404, 403, 403, 403, 403, 403, 403, 401]).await;
+}
+
+#[tokio::test]
+async fn federation_access_on_sqlite() {
+    federation_matrix(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn federation_access_on_postgres() {
+    federation_matrix(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn access_rules_on_sqlite() {
     matrix(Backend::Sqlite).await;

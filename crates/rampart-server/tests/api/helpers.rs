@@ -103,6 +103,39 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     TestApp { base, clock, state, _db: db, _shutdown: tx }
 }
 
+/// A server with a directory of its own (organisations: id, kind, country; users:
+/// name, role, organisation) and no registry, for tests of several instances.
+pub async fn spawn_instance(
+    backend: Backend,
+    orgs: &[(&str, &str, Option<&str>)],
+    users: &[(&str, Role, &str)],
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let db = fresh(backend).await;
+    let store = db.store.clone();
+    for (id, kind, country) in orgs {
+        let o = Organisation::from_json(&obj(json!({"id": id, "name": format!("{id} name"), "kind": kind, "country": country}))).expect("org");
+        store.put_organisation(&o).await.expect("org");
+    }
+    let hash = rampart_server::auth::hash_password(PASSWORD.into()).await.expect("hash");
+    for (name, role, org) in users {
+        let username = Username::parse(name).expect("name");
+        let org = OrgId::parse(org).expect("org");
+        store.create_user(&NewUser { username: &username, password_hash: &hash, role: *role, organisation_id: &org }, START_MS).await.expect("user");
+    }
+    let clock = ManualClock::new(START_MS);
+    let mut settings = Settings { secure_cookies: false, ..Settings::default() };
+    adjust(&mut settings);
+    let state = AppState::new(store.clone(), Arc::new(clock.clone()), settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(rampart_server::launch(state.clone(), listener, async {
+        let _ = rx.await;
+    }));
+    TestApp { base, clock, state, _db: db, _shutdown: tx }
+}
+
 /// A logged-in (or anonymous) client.
 pub struct Client {
     pub http: reqwest::Client,

@@ -7,6 +7,7 @@ mod audit;
 mod assessments;
 mod auth;
 mod drone;
+mod federation;
 mod helpers;
 mod hvm;
 mod incidents;
