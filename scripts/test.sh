@@ -82,5 +82,5 @@ ASSET=$(curl -fs -b "$WORK/cookies" "http://127.0.0.1:$PORT/api/v1/dependencies?
 [ -n "$TOKEN" ] && [ -n "$ASSET" ]
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error \
   && RAMPART_URL="http://127.0.0.1:$PORT" RAMPART_USER=browser.admin RAMPART_PASSWORD=browser-test-password \
-     RAMPART_ASSET_ID="$ASSET" node --test)
+     RAMPART_ASSET_ID="$ASSET" RAMPART_BIN="$BIN" node --test)
 log "all tests passed"

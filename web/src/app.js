@@ -1,7 +1,7 @@
 // Rampart web app: session start-up and the hash router
 // (#/login, #/map, #/asset/{id}, #/new, #/users, #/transfer, #/analysis, #/blast,
 // #/egress, #/precursors, #/drones, #/hvm, #/incidents[/{id}], #/assessments, #/assessments/{id}/{tab},
-// #/alerts, #/alerts/{id}, #/alerts/new, #/audit, #/library[/{id}], #/webhooks).
+// #/alerts, #/alerts/{id}, #/alerts/new, #/audit, #/library[/{id}], #/webhooks, #/federation).
 import { showAlerts } from './alerts.js';
 import { showAnalysis } from './analysis.js';
 import { showAudit } from './audit.js';
@@ -24,9 +24,10 @@ import { showBlast, showEgress, showPrecursors } from './threat.js';
 import { showTransfer } from './transfer.js';
 import { showUsers } from './users.js';
 import { showWebhooks } from './webhooks.js';
+import { showFederation } from './federation.js';
 
 const byId = (id) => document.getElementById(id);
-const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view', 'audit-view', 'library-view', 'webhooks-view'];
+const VIEWS = ['login-view', 'workspace', 'users-view', 'transfer-view', 'analysis-view', 'blast-view', 'egress-view', 'precursors-view', 'drones-view', 'hvm-view', 'incidents-view', 'assessments-view', 'alerts-view', 'audit-view', 'library-view', 'webhooks-view', 'federation-view'];
 const AFTER_LOGIN = 'rampart.afterLogin';
 
 let mapView = null;
@@ -157,6 +158,15 @@ async function route() {
       showOnly('alerts-view');
       document.title = 'Alerts · Rampart';
       await showAlerts(byId('alerts-view'), r.arg);
+      return;
+    case 'federation':
+      if (!isAdmin()) {
+        window.location.hash = '#/map';
+        return;
+      }
+      showOnly('federation-view');
+      document.title = 'Federation · Rampart';
+      await showFederation(byId('federation-view'));
       return;
     case 'webhooks':
       showOnly('webhooks-view');

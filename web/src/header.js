@@ -48,7 +48,7 @@ export function renderHeader(header, { onLogout }) {
         link('#/webhooks', 'nav-webhooks', 'Webhooks'),
       ]),
       canTransfer() ? link('#/transfer', 'nav-transfer', 'Import / export') : null,
-      isAdmin() ? group('nav-group-admin', 'Administration', [link('#/users', 'nav-users', 'Users'), link('#/audit', 'nav-audit', 'Audit trail')]) : null),
+      isAdmin() ? group('nav-group-admin', 'Administration', [link('#/users', 'nav-users', 'Users'), link('#/audit', 'nav-audit', 'Audit trail'), link('#/federation', 'nav-federation', 'Federation')]) : null),
     h('div', { class: 'user-box' },
       h('span', { class: 'user-name', id: 'user-name' }, user.username),
       h('span', { class: 'role-badge', id: 'user-role' }, roleLabel(user.role)),
