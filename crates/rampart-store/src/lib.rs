@@ -14,6 +14,7 @@ mod audit;
 mod bulk;
 mod error;
 mod federation;
+mod federation_items;
 mod incidents;
 mod library;
 mod network;
