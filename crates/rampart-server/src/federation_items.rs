@@ -104,10 +104,7 @@ async fn document_message(state: &AppState, own: &InstanceName, id: &str, now: i
         None => None,
     };
     let organisations: Vec<String> = c.recipient_orgs.iter().map(ToString::to_string).collect();
-    let body = json!({
-        "author": d.author, "kind": c.kind.key(), "title": c.title, "summary": c.summary, "body": c.body, "tags": c.tags,
-        "language": c.language, "sectors": c.sectors, "created_at": d.created_at_ms, "updated_at": d.updated_at_ms,
-    });
+    let body = json!({"author": d.author, "content": c, "created_at": d.created_at_ms, "updated_at": d.updated_at_ms});
     Ok(Some(Message {
         v: fed::MESSAGE_VERSION,
         origin: own.clone(),

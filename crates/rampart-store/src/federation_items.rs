@@ -166,11 +166,91 @@ pub(crate) async fn remove_incident(tx: &mut Tx, m: &Message) -> Result<()> {
 
 // ---------------------------------------------------------------- library documents
 
-pub(crate) async fn put_document(_tx: &mut Tx, _m: &Message, _orgs: &mut BTreeSet<String>, _now: i64) -> Result<()> {
+/// A library document as its origin shares it: its content (the community, named
+/// people and recipient organisations are taken from the signed audience instead).
+#[derive(Debug, Deserialize)]
+struct DocumentBody {
+    author: String,
+    content: rampart_core::library::DocumentContent,
+    created_at: i64,
+    updated_at: i64,
+}
+
+async fn lock_library(tx: &mut Tx) -> Result<()> {
+    // As every library write does: changes commit in sequence order (see library.rs).
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("LOCK TABLE library_changes IN EXCLUSIVE MODE").execute(&mut **t).await?;
+    }
     Ok(())
 }
 
-pub(crate) async fn remove_document(_tx: &mut Tx, _m: &Message) -> Result<()> {
+/// Writes (or refreshes) the copy of a received library document, so the search index
+/// picks it up by the change sequence. Its audience is translated into this directory:
+/// recipient organisations and named people that exist here, and for a community the
+/// community `<origin>-<id>` with the members that exist here.
+pub(crate) async fn put_document(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, now: i64) -> Result<()> {
+    let id = &m.item.id;
+    let body: DocumentBody = serde_json::from_value(m.body.clone()).map_err(|e| body_error(m, e))?;
+    rampart_core::Username::parse(&body.author).map_err(|e| body_error(m, format!("author: {e}")))?;
+    lock_library(tx).await?;
+    learn_origin(tx, m, orgs).await?;
+    let mut content = body.content;
+    content.tlp = m.tlp;
+    content.recipient_orgs = m.audience.organisations.iter().filter(|o| orgs.contains(*o)).filter_map(|o| OrgId::parse(o).ok()).collect();
+    let mut recipients = Vec::new();
+    for u in &m.audience.users {
+        let here: Option<i32> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT 1 FROM users WHERE username = $1 AND organisation_id = $2")
+            .bind(&u.username).bind(&u.organisation).fetch_optional(t).await?);
+        if let (Some(_), Ok(name)) = (here, rampart_core::Username::parse(&u.username)) {
+            recipients.push(name);
+        }
+    }
+    content.recipients = recipients;
+    content.community = None;
+    if let Some(c) = &m.audience.community {
+        let local = rampart_core::CommunityId::parse(&format!("{}-{}", m.origin, c.id)).map_err(|e| body_error(m, format!("community: {e}")))?;
+        on_tx!(&mut *tx, t => sqlx::query("INSERT INTO communities (id, name, description) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+            .bind(local.as_str()).bind(format!("{} (from {})", c.id, m.origin)).bind(format!("Members of community {} of the Rampart instance {}", c.id, m.origin))
+            .execute(t).await?.rows_affected());
+        on_tx!(&mut *tx, t => sqlx::query("DELETE FROM community_members WHERE community_id = $1").bind(local.as_str()).execute(t).await?.rows_affected());
+        for member in c.members.iter().filter(|o| orgs.contains(*o)) {
+            on_tx!(&mut *tx, t => sqlx::query("INSERT INTO community_members (community_id, organisation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(local.as_str()).bind(member).execute(t).await?.rows_affected());
+        }
+        content.community = Some(local);
+    }
+    let text = to_json(&content)?;
+    let audience = to_json(&m.audience)?;
+    let community = content.community.as_ref().map(|c| c.as_str().to_string());
+    if held(tx, "library_documents", m).await? {
+        on_tx!(&mut *tx, t => sqlx::query(
+            "UPDATE library_documents SET author = $2, kind = $3, title = $4, tlp = $5, community_id = $6, content = $7, version = $8, updated_at = $9,
+                 federated_audience = $10 WHERE id = $1")
+            .bind(id).bind(&body.author).bind(content.kind.key()).bind(&content.title).bind(m.tlp.as_str()).bind(&community).bind(&text)
+            .bind(m.item.version).bind(body.updated_at).bind(&audience).execute(t).await?.rows_affected());
+    } else {
+        on_tx!(&mut *tx, t => sqlx::query(
+            "INSERT INTO library_documents (id, organisation_id, author, kind, title, tlp, community_id, content, version, created_at, updated_at,
+                 origin_instance, federated_audience)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+            .bind(id).bind(&m.organisation.id).bind(&body.author).bind(content.kind.key()).bind(&content.title).bind(m.tlp.as_str()).bind(&community)
+            .bind(&text).bind(m.item.version).bind(body.created_at).bind(body.updated_at).bind(m.origin.as_str()).bind(&audience)
+            .execute(t).await?.rows_affected());
+    }
+    crate::library::record_change(tx, id, now).await
+}
+
+/// Removes the copy of a received library document, if there is one (the search index
+/// drops it by the change sequence).
+pub(crate) async fn remove_document(tx: &mut Tx, m: &Message) -> Result<()> {
+    lock_library(tx).await?;
+    on_tx!(&mut *tx, t => sqlx::query("DELETE FROM library_attachments WHERE document_id IN (SELECT id FROM library_documents WHERE id = $1 AND origin_instance = $2)")
+        .bind(&m.item.id).bind(m.origin.as_str()).execute(t).await?.rows_affected());
+    let n = on_tx!(&mut *tx, t => sqlx::query("DELETE FROM library_documents WHERE id = $1 AND origin_instance = $2")
+        .bind(&m.item.id).bind(m.origin.as_str()).execute(t).await?.rows_affected());
+    if n > 0 {
+        crate::library::record_change(tx, &m.item.id, m.issued_at).await?;
+    }
     Ok(())
 }
 

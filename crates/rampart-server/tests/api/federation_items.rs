@@ -1,23 +1,24 @@
-//! Incident notifications across three Rampart instances (`de`, `eu-hub`, `fr`, linked
+//! Incident notifications and library documents across three Rampart instances (`de`, `eu-hub`, `fr`, linked
 //! as in the alert story): a German operator's notification routed to France's contact
 //! point is read there by that authority only, its later detailed report follows, and
-//! the copy is read-only where it arrived.
+//! the copy is read-only where it arrived; a GREEN community document is found by
+//! full-text search by the community member only, and its deletion travels as a tombstone.
 
 use crate::federation::{add_peer, helpers_now, instance, key, rounds, Link};
 use rampart_core::federation::{Hosts, InstanceName};
-use rampart_core::Role;
+use rampart_core::{Community, Role};
 use rampart_store::{Backend, PeerConfig};
 use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test]
-async fn an_incident_notification_crosses_to_the_routed_authority_only() {
+async fn incidents_and_library_documents_reach_exactly_their_readers_on_other_instances() {
     items_story(Backend::Sqlite).await;
 }
 
 /// The same with the hub on PostgreSQL.
 #[tokio::test]
-async fn an_incident_notification_crosses_a_hub_on_postgres() {
+async fn incidents_and_library_documents_cross_a_hub_on_postgres() {
     items_story(Backend::Postgres).await;
 }
 
@@ -130,6 +131,53 @@ async fn items_story(hub_backend: Backend) {
     let kinds: Vec<&str> = seen["updates"].as_array().expect("updates").iter().filter_map(|u| u["kind"].as_str()).collect();
     assert_eq!(kinds, ["initial", "detailed"]);
     assert_eq!(seen["updates"][1]["note"], "root cause found");
+
+    // A GREEN library document of de-authority to a community with fr-authority: on
+    // fr the member finds it by full-text search, a non-member does not.
+    let community = Community::from_json(json!({"id": "de-fr", "name": "DE-FR liaison", "members": ["de-authority", "fr-authority"]}).as_object().expect("obj")).expect("community");
+    de.state.store.put_community(&community).await.expect("community");
+    let analyst_de = de.login("analyst.de").await;
+    let r = analyst_de
+        .send(
+            Method::POST,
+            "/api/v1/library/documents",
+            Some(json!({"kind": "lessons_learnt", "title": "Interlocking resilience", "summary": "What the Saarland outage taught",
+                "body": "Keep a second power supply for every interlocking cabinet.", "tags": ["rail"], "tlp": "TLP:GREEN", "community": "de-fr"})),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let doc = r.body["id"].as_str().expect("id").to_string();
+    rounds(&de, &hub, &fr).await;
+    let found = |body: &serde_json::Value| -> Vec<String> {
+        body["items"].as_array().map(|a| a.iter().filter_map(|i| i["id"].as_str().map(String::from)).collect()).unwrap_or_default()
+    };
+    let r = analyst_fr.get("/api/v1/library/search?q=interlocking%20cabinet").await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    assert_eq!(found(&r.body), [doc.clone()], "{}", r.body);
+    assert_eq!(r.body["items"][0]["organisation"], "de-authority");
+    assert_eq!(found(&water_fr.get("/api/v1/library/search?q=interlocking%20cabinet").await.body), Vec::<String>::new());
+    assert_eq!(water_fr.get(&format!("/api/v1/library/documents/{doc}")).await.status.as_u16(), 404);
+    assert!(hub.state.store.get_library_document(&doc).await.expect("get").is_none(), "the hub relays, it keeps no copy");
+    // Read-only where it arrived.
+    let r = admin_fr.send(Method::DELETE, &format!("/api/v1/library/documents/{doc}"), None).await;
+    assert_eq!((r.status.as_u16(), r.body["detail"].as_str()), (409, Some(format!("document {doc} comes from the Rampart instance de; it can be changed there only").as_str())));
+
+    // An edit follows; deleting it on de removes it on fr (a tombstone).
+    let mut edited = json!({"kind": "lessons_learnt", "title": "Interlocking resilience", "summary": "What the Saarland outage taught",
+        "body": "Keep a second power supply and a battery for every interlocking cabinet.", "tags": ["rail"], "tlp": "TLP:GREEN", "community": "de-fr"});
+    edited["version"] = json!(1);
+    let r = analyst_de.send(Method::PUT, &format!("/api/v1/library/documents/{doc}"), Some(edited)).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    rounds(&de, &hub, &fr).await;
+    assert_eq!(found(&analyst_fr.get("/api/v1/library/search?q=battery").await.body), [doc.clone()]);
+    let r = analyst_de.send(Method::DELETE, &format!("/api/v1/library/documents/{doc}"), None).await;
+    assert_eq!(r.status.as_u16(), 204, "{}", r.body);
+    rounds(&de, &hub, &fr).await;
+    assert_eq!(analyst_fr.get(&format!("/api/v1/library/documents/{doc}")).await.status.as_u16(), 404);
+    assert_eq!(found(&analyst_fr.get("/api/v1/library/search?q=interlocking%20cabinet").await.body), Vec::<String>::new());
+    assert!(fr.state.store.get_library_document(&doc).await.expect("get").is_none());
+    let kept = fr.state.store.federation_item("de", "library", &doc).await.expect("item").expect("tombstone");
+    assert_eq!((kept.op, kept.version), (rampart_core::federation::Op::Tombstone, 3));
 
     // The audit chains still verify everywhere.
     for app in [&de, &hub, &fr] {
