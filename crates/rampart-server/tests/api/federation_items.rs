@@ -153,7 +153,7 @@ async fn items_story(hub_backend: Backend) {
     };
     let r = analyst_fr.get("/api/v1/library/search?q=interlocking%20cabinet").await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.body);
-    assert_eq!(found(&r.body), [doc.clone()], "{}", r.body);
+    assert_eq!(found(&r.body), [doc.as_str()], "{}", r.body);
     assert_eq!(r.body["items"][0]["organisation"], "de-authority");
     assert_eq!(found(&water_fr.get("/api/v1/library/search?q=interlocking%20cabinet").await.body), Vec::<String>::new());
     assert_eq!(water_fr.get(&format!("/api/v1/library/documents/{doc}")).await.status.as_u16(), 404);
@@ -169,7 +169,7 @@ async fn items_story(hub_backend: Backend) {
     let r = analyst_de.send(Method::PUT, &format!("/api/v1/library/documents/{doc}"), Some(edited)).await;
     assert_eq!(r.status.as_u16(), 200, "{}", r.body);
     rounds(&de, &hub, &fr).await;
-    assert_eq!(found(&analyst_fr.get("/api/v1/library/search?q=battery").await.body), [doc.clone()]);
+    assert_eq!(found(&analyst_fr.get("/api/v1/library/search?q=battery").await.body), [doc.as_str()]);
     let r = analyst_de.send(Method::DELETE, &format!("/api/v1/library/documents/{doc}"), None).await;
     assert_eq!(r.status.as_u16(), 204, "{}", r.body);
     rounds(&de, &hub, &fr).await;
