@@ -172,6 +172,7 @@ pub fn to_json(i: &IncidentRecord, updates: Option<&[IncidentUpdate]>, now: i64)
         "overdue": i.closed_at.is_none() && clocks.overdue(),
         "proportion_affected": i.report.significance.proportion(),
         "commission": i.commission, "unrouted": i.unrouted, "recipients": i.recipients, "version": i.version,
+        "origin_instance": i.origin_instance,
     });
     if let (Some(u), Some(o)) = (updates, v.as_object_mut()) {
         let entries: Vec<Value> = u

@@ -232,7 +232,13 @@ pub fn document_json(d: &LibraryDocument, attachments: &[AttachmentMeta], editab
 pub async fn show(store: &Store, p: &Principal, id: &str) -> ApiResult<Value> {
     let (d, _) = read(store, p, id).await?;
     let a = store.library_attachments(id).await?;
-    Ok(document_json(&d, &a, may_edit(p, &d)))
+    // A copy received from another instance is edited at its origin only.
+    let origin = store.library_document_origin(id).await?;
+    let mut v = document_json(&d, &a, origin.is_none() && may_edit(p, &d));
+    if let Some(o) = v.as_object_mut() {
+        o.insert("origin_instance".into(), json!(origin));
+    }
+    Ok(v)
 }
 
 /// What the bytes are, if they are one of [`ATTACHMENT_TYPES`].
@@ -290,6 +296,7 @@ pub fn check_attachment(name: &str, declared: &str, data: &[u8]) -> ApiResult<St
 /// Attaches a file to a document the principal may edit.
 pub async fn attach(store: &Store, p: &Principal, id: &str, name: &str, content_type: &str, data: &[u8], now: i64) -> ApiResult<AttachmentMeta> {
     let (d, _) = read(store, p, id).await?;
+    read_only_copy(store, id).await?;
     if !may_edit(p, &d) {
         return Err(ApiError::Forbidden("only the originating organisation's people attach files".into()));
     }

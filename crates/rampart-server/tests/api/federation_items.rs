@@ -97,6 +97,7 @@ async fn items_story(hub_backend: Backend) {
     assert_eq!(seen.body["recipients"], json!([{"organisation": "fr-authority", "reason": "affected_member_state", "country": "FR"}]));
     assert_eq!(seen.body["clocks"]["initial"]["state"], "met", "{}", seen.body);
     assert_eq!(seen.body["updates"].as_array().map(Vec::len), Some(1));
+    assert_eq!(seen.body["origin_instance"], "de");
     let dashboard = analyst_fr.get("/api/v1/incidents").await.body;
     let ids: Vec<&str> = dashboard["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_str()).collect();
     assert_eq!(ids, [id.as_str()]);
@@ -157,10 +158,31 @@ async fn items_story(hub_backend: Backend) {
     assert_eq!(r.body["items"][0]["organisation"], "de-authority");
     assert_eq!(found(&water_fr.get("/api/v1/library/search?q=interlocking%20cabinet").await.body), Vec::<String>::new());
     assert_eq!(water_fr.get(&format!("/api/v1/library/documents/{doc}")).await.status.as_u16(), 404);
+    let copy = analyst_fr.get(&format!("/api/v1/library/documents/{doc}")).await.body;
+    assert_eq!((copy["origin_instance"].as_str(), copy["may_edit"].as_bool(), copy["community"].as_str()), (Some("de"), Some(false), Some("de-de-fr")), "{copy}");
     assert!(hub.state.store.get_library_document(&doc).await.expect("get").is_none(), "the hub relays, it keeps no copy");
     // Read-only where it arrived.
     let r = admin_fr.send(Method::DELETE, &format!("/api/v1/library/documents/{doc}"), None).await;
     assert_eq!((r.status.as_u16(), r.body["detail"].as_str()), (409, Some(format!("document {doc} comes from the Rampart instance de; it can be changed there only").as_str())));
+
+    // A second GREEN document relabelled AMBER for nobody in France: fr no longer
+    // qualifies and gets the tombstone.
+    let r = analyst_de
+        .send(Method::POST, "/api/v1/library/documents", Some(json!({"kind": "guidance", "title": "Cabinet locks", "body": "Padlock every trackside cabinet.", "tlp": "TLP:GREEN", "community": "de-fr"})))
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let locks = r.body["id"].as_str().expect("id").to_string();
+    rounds(&de, &hub, &fr).await;
+    assert_eq!(found(&analyst_fr.get("/api/v1/library/search?q=padlock").await.body), [locks.as_str()]);
+    let r = analyst_de
+        .send(Method::PUT, &format!("/api/v1/library/documents/{locks}"), Some(json!({"kind": "guidance", "title": "Cabinet locks", "body": "Padlock every trackside cabinet.", "tlp": "TLP:AMBER", "version": 1})))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.body);
+    rounds(&de, &hub, &fr).await;
+    assert_eq!(found(&analyst_fr.get("/api/v1/library/search?q=padlock").await.body), Vec::<String>::new());
+    assert!(fr.state.store.get_library_document(&locks).await.expect("get").is_none());
+    let kept = fr.state.store.federation_item("de", "library", &locks).await.expect("item").expect("tombstone");
+    assert_eq!((kept.op, kept.version), (rampart_core::federation::Op::Tombstone, 2));
 
     // An edit follows; deleting it on de removes it on fr (a tombstone).
     let mut edited = json!({"kind": "lessons_learnt", "title": "Interlocking resilience", "summary": "What the Saarland outage taught",
