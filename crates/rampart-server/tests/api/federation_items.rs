@@ -103,6 +103,10 @@ async fn items_story(hub_backend: Backend) {
     assert_eq!(ids, [id.as_str()]);
     assert_eq!(water_fr.get(&format!("/api/v1/incidents/{id}")).await.status.as_u16(), 404);
     assert_eq!(water_fr.get("/api/v1/incidents").await.body["items"], json!([]));
+    let feed = analyst_fr.get("/api/v1/feeds/incidents.atom").await.body;
+    assert!(feed.as_str().unwrap_or("").contains("[TLP:AMBER+STRICT] Signalling outage"), "{feed}");
+    let feed = water_fr.get("/api/v1/feeds/incidents.atom").await.body;
+    assert!(feed.as_str().is_some_and(|f| f.contains("<feed") && !f.contains("Signalling outage")), "{feed}");
     assert_eq!(hub.login("viewer.eu").await.get(&format!("/api/v1/incidents/{id}")).await.status.as_u16(), 404);
     assert!(hub.state.store.get_incident(&id).await.expect("get").is_none(), "the hub relays, it keeps no copy");
     assert!(hub.state.store.federation_item("de", "incident", &id).await.expect("item").is_some(), "it crossed the hub");
