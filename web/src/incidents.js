@@ -203,7 +203,8 @@ async function renderDetail(box, id, reload) {
     return;
   }
   const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
-  const mine = isAdmin() || (currentUser()?.organisation_id === i.entity && currentUser()?.role !== 'viewer');
+  // A copy received from another Rampart instance is changed at its origin only.
+  const mine = !i.origin_instance && (isAdmin() || (currentUser()?.organisation_id === i.entity && currentUser()?.role !== 'viewer'));
   const s = i.report.significance;
   const act = async (path, bodyOf) => {
     error.hidden = true;
@@ -227,6 +228,7 @@ async function renderDetail(box, id, reload) {
       h('div', { class: 'figure' }, h('dt', null, 'Area'), h('dd', null, `${s.area}${s.isolated_area ? ' (isolated)' : ''}`))),
     h('p', null, i.report.description),
     h('p', null, `Entity ${i.entity}; aware at ${when(i.aware_at)}; member states affected: ${s.member_states.join(', ')}.`),
+    i.origin_instance ? h('p', { class: 'flag', id: 'incident-origin' }, `Received from the Rampart instance ${i.origin_instance}; read-only here.`) : null,
     i.commission ? h('p', { class: 'flag', id: 'incident-commission' }, 'Six or more member states are affected: the Commission is to be informed (Art. 15(3)).') : null,
     i.recipients.length ? h('div', null, h('h3', null, 'Notified to'),
       h('ul', { id: 'incident-recipients' }, i.recipients.map((r) => h('li', null, `${r.organisation} — ${REASONS[r.reason] || r.reason}${r.country ? ` (${r.country})` : ''}`)))) : null,

@@ -146,6 +146,7 @@ async function renderDetail(box, id, onChange) {
   replace(box,
     h('h2', { id: 'library-heading' }, d.title, ' ', badge(d.tlp)),
     h('p', { class: 'library-meta' }, `${KIND_LABEL[d.kind] || d.kind} from ${d.organisation} (${d.author}), updated ${when(d.updated_at)}, version ${d.version}${audience ? `; shared with ${audience}` : ''}`),
+    d.origin_instance ? h('p', { class: 'flag', id: 'library-origin' }, `Received from the Rampart instance ${d.origin_instance}; read-only here. Its attachments stay there.`) : null,
     d.summary ? h('p', { class: 'lede' }, d.summary) : null,
     h('pre', { class: 'library-body', id: 'library-body' }, d.body),
     h('h3', null, 'Attachments'),

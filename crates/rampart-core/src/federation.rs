@@ -136,19 +136,27 @@ impl fmt::Display for PublicKey {
 #[serde(rename_all = "lowercase")]
 pub enum ItemType {
     Alert,
+    /// An incident notification (see `incident`).
+    Incident,
+    /// A library document (see `library`).
+    Library,
 }
 
 impl ItemType {
     pub fn as_str(self) -> &'static str {
         match self {
             ItemType::Alert => "alert",
+            ItemType::Incident => "incident",
+            ItemType::Library => "library",
         }
     }
 
     pub fn parse(s: &str) -> Result<ItemType, Invalid> {
         match s {
             "alert" => Ok(ItemType::Alert),
-            _ => Err(Invalid::one("item.type", format!("unknown item type {s:?}; expected alert"))),
+            "incident" => Ok(ItemType::Incident),
+            "library" => Ok(ItemType::Library),
+            _ => Err(Invalid::one("item.type", format!("unknown item type {s:?}; expected alert, incident or library"))),
         }
     }
 }

@@ -149,20 +149,32 @@ pub async fn share_pending(state: &AppState) -> ApiResult<usize> {
     let mut seen = BTreeSet::new();
     let mut items = Vec::new();
     for p in &pending {
-        if p.item_type != "alert" || !seen.insert(p.item_id.clone()) {
+        if !seen.insert((p.item_type.clone(), p.item_id.clone())) {
             continue;
         }
-        let Some(a) = state.store.get_alert(&p.item_id).await? else { continue };
-        if a.state != AlertState::Published || a.origin_instance.is_some() {
-            continue;
-        }
-        let message = alert_message(state, &id.name, &a, now).await?;
-        let had: Vec<InstanceName> = match state.store.federation_item(id.name.as_str(), "alert", &a.id).await? {
+        let message = if p.item_type == "alert" {
+            let Some(a) = state.store.get_alert(&p.item_id).await? else { continue };
+            if a.state != AlertState::Published || a.origin_instance.is_some() {
+                continue;
+            }
+            alert_message(state, &id.name, &a, now).await?
+        } else {
+            // Incident notifications and library documents (federation_items.rs).
+            let Some(m) = crate::federation_items::message(state, &id.name, &p.item_type, &p.item_id, now).await? else { continue };
+            m
+        };
+        let had: Vec<InstanceName> = match state.store.federation_item(id.name.as_str(), &p.item_type, &p.item_id).await? {
             Some(k) if k.op == fed::Op::Upsert => {
                 fed::targets(k.message.message.tlp, &k.message.message.audience, &peers, None, &is_local).into_iter().cloned().collect()
             }
             _ => vec![],
         };
+        if message.op == fed::Op::Tombstone {
+            // A deleted item: its tombstone goes to the peers that had it.
+            let t = message.sign(&id.key);
+            items.push(SharedItem { message: t.clone(), retract: t, upsert_to: vec![], retract_to: had });
+            continue;
+        }
         let upsert_to: Vec<InstanceName> = fed::targets(message.tlp, &message.audience, &peers, None, &is_local).into_iter().cloned().collect();
         let retract_to = had.into_iter().filter(|p| !upsert_to.contains(p)).collect();
         let retract = message.tombstone().sign(&id.key);

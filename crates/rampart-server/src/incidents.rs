@@ -53,6 +53,14 @@ fn may_read(p: &Principal, i: &IncidentRecord, supervisor: Option<&OrgId>) -> bo
     tlp::may_read(i.report.tlp, relations(p, i, supervisor))
 }
 
+/// A copy received from another Rampart instance is changed at its origin only.
+fn read_only_copy(i: &IncidentRecord) -> ApiResult<()> {
+    match &i.origin_instance {
+        None => Ok(()),
+        Some(origin) => Err(ApiError::Conflict(format!("incident {} comes from the Rampart instance {origin}; it can be changed there only", i.id))),
+    }
+}
+
 /// Members of the entity's organisation (not viewers) and administrators record and add.
 fn may_write(p: &Principal, entity: &OrgId) -> bool {
     p.role == Role::Admin || (p.role != Role::Viewer && &p.organisation == entity)
@@ -109,6 +117,7 @@ pub async fn record(store: &Store, p: &Principal, entity: Option<OrgId>, report:
 /// Sends a draft as the initial notification.
 pub async fn notify(store: &Store, p: &Principal, id: &str, version: i64, now: i64) -> ApiResult<()> {
     let (i, _) = read(store, p, id).await?;
+    read_only_copy(&i)?;
     if !may_write(p, &i.entity_id) {
         return Err(ApiError::Forbidden("only the entity's people notify its incidents".into()));
     }
@@ -121,6 +130,7 @@ pub async fn notify(store: &Store, p: &Principal, id: &str, version: i64, now: i
 #[allow(clippy::too_many_arguments)]
 pub async fn add(store: &Store, p: &Principal, id: &str, kind: UpdateKind, note: &str, report: Option<&IncidentReport>, version: i64, now: i64) -> ApiResult<()> {
     let (i, _) = read(store, p, id).await?;
+    read_only_copy(&i)?;
     if !may_write(p, &i.entity_id) {
         return Err(ApiError::Forbidden("only the entity's people add to its incidents".into()));
     }
@@ -162,6 +172,7 @@ pub fn to_json(i: &IncidentRecord, updates: Option<&[IncidentUpdate]>, now: i64)
         "overdue": i.closed_at.is_none() && clocks.overdue(),
         "proportion_affected": i.report.significance.proportion(),
         "commission": i.commission, "unrouted": i.unrouted, "recipients": i.recipients, "version": i.version,
+        "origin_instance": i.origin_instance,
     });
     if let (Some(u), Some(o)) = (updates, v.as_object_mut()) {
         let entries: Vec<Value> = u
@@ -206,6 +217,7 @@ pub async fn create(State(state): State<AppState>, Auth(p): Auth, JsonBody(mut b
     };
     let report = IncidentReport::from_json(&body, now)?;
     let id = record(&state.store, &p, entity, &report, draft, now).await?;
+    crate::federation::after_change(&state).await;
     let (i, u) = read(&state.store, &p, &id).await?;
     Ok((StatusCode::CREATED, Json(to_json(&i, Some(&u), now))))
 }
@@ -231,6 +243,7 @@ pub struct NotifyRequest {
 pub async fn notify_draft(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>, JsonBody(req): JsonBody<NotifyRequest>) -> ApiResult<Json<Value>> {
     let now = state.clock.now_ms();
     notify(&state.store, &p, &id, req.version, now).await?;
+    crate::federation::after_change(&state).await;
     let (i, u) = read(&state.store, &p, &id).await?;
     Ok(Json(to_json(&i, Some(&u), now)))
 }
@@ -275,6 +288,7 @@ pub async fn update(State(state): State<AppState>, Auth(p): Auth, Path(id): Path
     };
     let (Some(kind), Some(version), true) = (kind, version, errors.is_empty()) else { return Err(ApiError::Invalid(Invalid(errors))) };
     add(&state.store, &p, &id, kind, &note, report.as_ref(), version, now).await?;
+    crate::federation::after_change(&state).await;
     let (i, u) = read(&state.store, &p, &id).await?;
     Ok(Json(to_json(&i, Some(&u), now)))
 }

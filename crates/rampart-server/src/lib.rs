@@ -21,6 +21,7 @@ pub mod directory;
 pub mod drone;
 pub mod error;
 pub mod federation;
+pub mod federation_items;
 pub mod feeds;
 pub mod hvm;
 pub mod incidents;

@@ -76,6 +76,14 @@ pub async fn reader(store: &Store, p: &Principal) -> ApiResult<Reader> {
     Ok(Reader { username: p.username.clone(), organisation: p.organisation.clone(), communities, supervisor, admin: p.role == Role::Admin })
 }
 
+/// A copy received from another Rampart instance is changed at its origin only.
+async fn read_only_copy(store: &Store, id: &str) -> ApiResult<()> {
+    match store.library_document_origin(id).await? {
+        None => Ok(()),
+        Some(origin) => Err(ApiError::Conflict(format!("document {id} comes from the Rampart instance {origin}; it can be changed there only"))),
+    }
+}
+
 fn may_edit(p: &Principal, d: &LibraryDocument) -> bool {
     p.role == Role::Admin || (p.role != Role::Viewer && p.organisation == d.organisation)
 }
@@ -141,6 +149,7 @@ pub async fn read(store: &Store, p: &Principal, id: &str) -> ApiResult<(LibraryD
 /// Replaces a document's content (the label only as `check_relabel` allows).
 pub async fn edit(store: &Store, library: &Library, p: &Principal, id: &str, content: DocumentContent, version: i64, now: i64) -> ApiResult<()> {
     let (d, r) = read(store, p, id).await?;
+    read_only_copy(store, id).await?;
     if !may_edit(p, &d) {
         return Err(ApiError::Forbidden("only the originating organisation's people edit a document".into()));
     }
@@ -154,6 +163,7 @@ pub async fn edit(store: &Store, library: &Library, p: &Principal, id: &str, con
 
 pub async fn remove(store: &Store, library: &Library, p: &Principal, id: &str, now: i64) -> ApiResult<()> {
     let (d, _) = read(store, p, id).await?;
+    read_only_copy(store, id).await?;
     if !may_edit(p, &d) {
         return Err(ApiError::Forbidden("only the originating organisation's people delete a document".into()));
     }
@@ -222,7 +232,13 @@ pub fn document_json(d: &LibraryDocument, attachments: &[AttachmentMeta], editab
 pub async fn show(store: &Store, p: &Principal, id: &str) -> ApiResult<Value> {
     let (d, _) = read(store, p, id).await?;
     let a = store.library_attachments(id).await?;
-    Ok(document_json(&d, &a, may_edit(p, &d)))
+    // A copy received from another instance is edited at its origin only.
+    let origin = store.library_document_origin(id).await?;
+    let mut v = document_json(&d, &a, origin.is_none() && may_edit(p, &d));
+    if let Some(o) = v.as_object_mut() {
+        o.insert("origin_instance".into(), json!(origin));
+    }
+    Ok(v)
 }
 
 /// What the bytes are, if they are one of [`ATTACHMENT_TYPES`].
@@ -280,6 +296,7 @@ pub fn check_attachment(name: &str, declared: &str, data: &[u8]) -> ApiResult<St
 /// Attaches a file to a document the principal may edit.
 pub async fn attach(store: &Store, p: &Principal, id: &str, name: &str, content_type: &str, data: &[u8], now: i64) -> ApiResult<AttachmentMeta> {
     let (d, _) = read(store, p, id).await?;
+    read_only_copy(store, id).await?;
     if !may_edit(p, &d) {
         return Err(ApiError::Forbidden("only the originating organisation's people attach files".into()));
     }
@@ -392,6 +409,7 @@ pub async fn list(State(state): State<AppState>, Auth(p): Auth, Query(mut q): Qu
 pub async fn create(State(state): State<AppState>, Auth(p): Auth, JsonBody(body): JsonBody<Object>) -> ApiResult<(StatusCode, Json<Value>)> {
     let content = DocumentContent::from_json(&body)?;
     let id = publish(&state.store, &state.library, &p, content, state.clock.now_ms()).await?;
+    crate::federation::after_change(&state).await;
     Ok((StatusCode::CREATED, Json(show(&state.store, &p, &id).await?)))
 }
 
@@ -421,6 +439,7 @@ pub async fn update(State(state): State<AppState>, Auth(p): Auth, Path(id): Path
         }
     };
     edit(&state.store, &state.library, &p, &id, content, version, state.clock.now_ms()).await?;
+    crate::federation::after_change(&state).await;
     Ok(Json(show(&state.store, &p, &id).await?))
 }
 
@@ -429,6 +448,7 @@ pub async fn update(State(state): State<AppState>, Auth(p): Auth, Path(id): Path
     responses((status = 204, description = "deleted"), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn delete(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
     remove(&state.store, &state.library, &p, &id, state.clock.now_ms()).await?;
+    crate::federation::after_change(&state).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

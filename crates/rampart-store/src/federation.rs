@@ -146,8 +146,9 @@ pub(crate) fn community_members(audience: &str) -> Result<Vec<OrgId>> {
 /// shared (see [`Store::share_pending`]).
 pub(crate) async fn queue_local_change(tx: &mut Tx, item_type: &str, item_id: &str, now: i64) -> Result<()> {
     // Only items made here are shared from here; received ones are forwarded when applied.
-    if item_type == "alert" {
-        let origin: Option<Option<String>> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT origin_instance FROM alerts WHERE id = $1")
+    if let Some(table) = crate::federation_items::table(item_type) {
+        let sql = format!("SELECT origin_instance FROM {table} WHERE id = $1");
+        let origin: Option<Option<String>> = on_tx!(&mut *tx, t => sqlx::query_scalar(&sql)
             .bind(item_id).fetch_optional(t).await?);
         if matches!(origin, Some(Some(_))) {
             return Ok(());
@@ -483,6 +484,8 @@ struct AlertBody {
 async fn put_copy(tx: &mut Tx, m: &Message, orgs: &mut BTreeSet<String>, first: bool, now: i64) -> Result<()> {
     match m.item.kind {
         ItemType::Alert => put_alert(tx, m, orgs, first, now).await,
+        ItemType::Incident => crate::federation_items::put_incident(tx, m, orgs, now).await,
+        ItemType::Library => crate::federation_items::put_document(tx, m, orgs, now).await,
     }
 }
 
@@ -496,6 +499,8 @@ async fn remove_copy(tx: &mut Tx, m: &Message) -> Result<()> {
                 .bind(&m.item.id).bind(m.origin.as_str()).execute(t).await?.rows_affected());
             Ok(())
         }
+        ItemType::Incident => crate::federation_items::remove_incident(tx, m).await,
+        ItemType::Library => crate::federation_items::remove_document(tx, m).await,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct IncidentRecord {
     pub recipients: Vec<Recipient>,
     pub version: i64,
     pub created_at: i64,
+    /// The Rampart instance a received copy came from (read-only here); `None`: made here.
+    pub origin_instance: Option<String>,
 }
 
 /// One entry of an incident's record.
@@ -40,8 +42,8 @@ pub struct IncidentUpdate {
     pub report: Option<IncidentReport>,
 }
 
-type IncidentRow = (String, String, String, String, Option<i64>, Option<i64>, Option<i64>, bool, String, i64, i64);
-const COLUMNS: &str = "id, entity_id, reported_by, report, initial_at, detailed_at, closed_at, commission, unrouted, version, created_at";
+type IncidentRow = (String, String, String, String, Option<i64>, Option<i64>, Option<i64>, bool, String, i64, i64, Option<String>);
+const COLUMNS: &str = "id, entity_id, reported_by, report, initial_at, detailed_at, closed_at, commission, unrouted, version, created_at, origin_instance";
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(Invalid::one(what, format!("stored value unreadable: {e}")))
@@ -70,6 +72,7 @@ impl Store {
         if let Some(routing) = routing {
             insert_recipients(&mut tx, id, routing).await?;
             insert_update(&mut tx, id, 1, now, by, UpdateKind::Initial, "", None).await?;
+            crate::federation::queue_local_change(&mut tx, "incident", id, now).await?;
         }
         let detail = serde_json::json!({"entity": entity, "tlp": report.tlp, "recipients": routing.map(|r| &r.recipients)});
         let action = if routing.is_some() { AuditAction::Share } else { AuditAction::Create };
@@ -90,6 +93,7 @@ impl Store {
         insert_recipients(&mut tx, id, routing).await?;
         let seq = next_seq(&mut tx, id).await?;
         insert_update(&mut tx, id, seq, now, by, UpdateKind::Initial, "", None).await?;
+        crate::federation::queue_local_change(&mut tx, "incident", id, now).await?;
         let detail = serde_json::json!({"recipients": routing.recipients});
         append(&mut tx, &NewAuditEntry { at: now, actor: by, action: AuditAction::Share, object_kind: "incident", object_id: id, detail }).await?;
         tx.commit().await
@@ -116,6 +120,7 @@ impl Store {
         }
         let seq = next_seq(&mut tx, id).await?;
         insert_update(&mut tx, id, seq, now, by, kind, note, text.as_deref()).await?;
+        crate::federation::queue_local_change(&mut tx, "incident", id, now).await?;
         let detail = serde_json::json!({"entry": kind.key(), "seq": seq});
         append(&mut tx, &NewAuditEntry { at: now, actor: by, action: AuditAction::Change, object_kind: "incident", object_id: id, detail }).await?;
         tx.commit().await
@@ -174,7 +179,7 @@ impl Store {
     }
 
     async fn incident_from_row(&self, r: IncidentRow) -> Result<IncidentRecord> {
-        let (id, entity, reported_by, report, initial_at, detailed_at, closed_at, commission, unrouted, version, created_at) = r;
+        let (id, entity, reported_by, report, initial_at, detailed_at, closed_at, commission, unrouted, version, created_at, origin_instance) = r;
         let recipients: Vec<(String, String, Option<String>)> = on_pool!(self, p => sqlx::query_as(
             "SELECT organisation_id, reason, country FROM incident_recipients WHERE incident_id = $1 ORDER BY organisation_id").bind(&id).fetch_all(p).await?);
         let recipients = recipients
@@ -199,12 +204,13 @@ impl Store {
             recipients,
             version,
             created_at,
+            origin_instance,
             id,
         })
     }
 }
 
-async fn insert_recipients(tx: &mut crate::Tx, id: &str, routing: &Routing) -> Result<()> {
+pub(crate) async fn insert_recipients(tx: &mut crate::Tx, id: &str, routing: &Routing) -> Result<()> {
     for r in &routing.recipients {
         on_tx!(tx, t => sqlx::query("INSERT INTO incident_recipients (incident_id, organisation_id, reason, country) VALUES ($1, $2, $3, $4)")
             .bind(id).bind(r.organisation.as_str()).bind(r.reason.key()).bind(r.country.map(|c| c.to_string())).execute(t).await?.rows_affected());
@@ -218,7 +224,7 @@ async fn next_seq(tx: &mut crate::Tx, id: &str) -> Result<i64> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_update(tx: &mut crate::Tx, id: &str, seq: i64, at: i64, by: &str, kind: UpdateKind, note: &str, report: Option<&str>) -> Result<()> {
+pub(crate) async fn insert_update(tx: &mut crate::Tx, id: &str, seq: i64, at: i64, by: &str, kind: UpdateKind, note: &str, report: Option<&str>) -> Result<()> {
     on_tx!(tx, t => sqlx::query("INSERT INTO incident_updates (incident_id, seq, at, author, kind, note, report) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(id).bind(seq).bind(at).bind(by).bind(kind.key()).bind(note).bind(report).execute(t).await?.rows_affected());
     Ok(())

@@ -16,6 +16,7 @@ mod bulk;
 mod error;
 mod failpoint;
 mod federation;
+mod federation_items;
 mod incidents;
 mod library;
 mod network;

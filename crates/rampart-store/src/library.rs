@@ -69,7 +69,7 @@ fn content_json(c: &DocumentContent) -> Result<String> {
     serde_json::to_string(c).map_err(|e| bad("content", e))
 }
 
-async fn record_change(tx: &mut Tx, id: &str, at: i64) -> Result<()> {
+pub(crate) async fn record_change(tx: &mut Tx, id: &str, at: i64) -> Result<()> {
     on_tx!(tx, t => sqlx::query("INSERT INTO library_changes (document_id, at) VALUES ($1, $2)").bind(id).bind(at).execute(t).await?.rows_affected());
     Ok(())
 }
@@ -96,6 +96,7 @@ impl Store {
                 .bind(d.created_at_ms).bind(d.updated_at_ms).execute(t).await.map(|r| r.rows_affected()));
             r.map_err(|e| StoreError::unique(e, || format!("document {} already exists", d.id)))?;
             record_change(&mut tx, &d.id, d.updated_at_ms).await?;
+            crate::federation::queue_local_change(&mut tx, "library", &d.id, d.updated_at_ms).await?;
         }
         tx.commit().await
     }
@@ -113,6 +114,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("document {id} was changed meanwhile (version {version} is no longer current)")));
         }
         record_change(&mut tx, id, now).await?;
+        crate::federation::queue_local_change(&mut tx, "library", id, now).await?;
         tx.commit().await?;
         Ok(version + 1)
     }
@@ -126,6 +128,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("document {id}")));
         }
         record_change(&mut tx, id, now).await?;
+        crate::federation::queue_local_change(&mut tx, "library", id, now).await?;
         tx.commit().await
     }
 

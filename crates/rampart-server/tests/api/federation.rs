@@ -17,11 +17,11 @@ use std::sync::Arc;
 const AROUND_BORDER: &str = "52.51,13.39 52.51,13.41 52.525,13.41 52.525,13.39 52.51,13.39";
 const INTERVAL_MS: u64 = 30_000;
 
-fn key(n: u8) -> SecretKey {
+pub(crate) fn key(n: u8) -> SecretKey {
     SecretKey::from_seed([n; 32])
 }
 
-async fn instance(backend: Backend, name: &str, seed: u8, orgs: &[(&str, &str, Option<&str>)], users: &[(&str, Role, &str)]) -> TestApp {
+pub(crate) async fn instance(backend: Backend, name: &str, seed: u8, orgs: &[(&str, &str, Option<&str>)], users: &[(&str, Role, &str)]) -> TestApp {
     let identity = Identity { name: InstanceName::parse(name).expect("name"), key: Arc::new(key(seed)) };
     spawn_instance(backend, orgs, users, |s| {
         s.federation.identity = Some(identity);
@@ -33,12 +33,12 @@ async fn instance(backend: Backend, name: &str, seed: u8, orgs: &[(&str, &str, O
 
 /// How a peer is linked: we push to and pull from it, or we only trust its key.
 #[derive(Clone, Copy, PartialEq)]
-enum Link {
+pub(crate) enum Link {
     PushPull,
     OriginOnly,
 }
 
-async fn add_peer(app: &TestApp, name: &str, url: Option<&str>, seed: u8, hosts: &[&str], how: Link) {
+pub(crate) async fn add_peer(app: &TestApp, name: &str, url: Option<&str>, seed: u8, hosts: &[&str], how: Link) {
     let (link, push, pull) = match how {
         Link::PushPull => (true, true, true),
         Link::OriginOnly => (false, false, false),
@@ -55,13 +55,13 @@ async fn add_peer(app: &TestApp, name: &str, url: Option<&str>, seed: u8, hosts:
     app.state.store.put_federation_peer(&c, helpers_now(app)).await.expect("peer");
 }
 
-fn helpers_now(app: &TestApp) -> i64 {
+pub(crate) fn helpers_now(app: &TestApp) -> i64 {
     use rampart_server::clock::Clock;
     app.clock.now_ms()
 }
 
 /// One round on each instance, in the order messages flow: de → hub → fr and back.
-async fn rounds(de: &TestApp, hub: &TestApp, fr: &TestApp) {
+pub(crate) async fn rounds(de: &TestApp, hub: &TestApp, fr: &TestApp) {
     for app in [de, hub, fr, hub, de] {
         tick(&app.state).await.expect("round");
     }

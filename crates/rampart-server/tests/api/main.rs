@@ -8,6 +8,7 @@ mod assessments;
 mod auth;
 mod drone;
 mod federation;
+mod federation_items;
 mod helpers;
 mod hvm;
 mod incidents;
