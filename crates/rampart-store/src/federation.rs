@@ -145,6 +145,12 @@ pub(crate) fn community_members(audience: &str) -> Result<Vec<OrgId>> {
 /// Records, in a change's own transaction, that a local item changed and is to be
 /// shared (see [`Store::share_pending`]).
 pub(crate) async fn queue_local_change(tx: &mut Tx, item_type: &str, item_id: &str, now: i64) -> Result<()> {
+    // Nothing is queued without a peer to share with (a peer added later gets what
+    // changes from then on), so an instance that does not federate keeps no queue.
+    let linked: Option<i32> = on_tx!(&mut *tx, t => sqlx::query_scalar("SELECT 1 FROM federation_peers WHERE link LIMIT 1").fetch_optional(t).await?);
+    if linked.is_none() {
+        return Ok(());
+    }
     // Only items made here are shared from here; received ones are forwarded when applied.
     if let Some(table) = crate::federation_items::table(item_type) {
         let sql = format!("SELECT origin_instance FROM {table} WHERE id = $1");
