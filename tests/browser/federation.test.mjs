@@ -1,10 +1,13 @@
 // Browser test of federation across three Rampart instances on loopback, each its own
 // `rampart serve` with its own database and Ed25519 key: a German instance (de), the EU
 // hub (eu-hub) and a French instance (fr); de pushes to the hub, the hub pushes to fr.
-// A TLP:GREEN alert of the German authority to a community with the French authority is
-// published on de (through the command line, acting as its users); a French member reads
-// it in the web app of fr, a French organisation outside the community does not see it,
-// and the hub's administrator sees both links alive on the Federation page.
+// On de, through the command line acting as its users: the German authority publishes a
+// TLP:GREEN alert and a TLP:GREEN library document to a community with the French
+// authority, and a German operator notifies an incident that affects France (routed to
+// the French single point of contact). In the web app of fr a French member of the
+// community reads the alert, finds the document by full-text search and sees the
+// incident; a French operator outside the community and the routing sees none of them;
+// the hub's administrator sees both links alive on the Federation page.
 //
 //   RAMPART_BIN=target/debug/rampart node --test federation.test.mjs
 import assert from 'node:assert/strict';
@@ -22,6 +25,9 @@ const PASSWORD = 'federation-test-password';
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const STEP = { timeout: 120_000 };
 const HEADLINE = 'Federated exercise: drone sighted over the interconnector';
+const DOC_TITLE = 'Federated lessons: interconnector perimeter patrols';
+const DOC_WORD = 'hedgehogbarrier';
+const INCIDENT = 'Federated exercise: interconnector converter station fire';
 
 let work;
 let profile;
@@ -75,12 +81,17 @@ before(async () => {
   org('de', 'fr-authority', 'authority', 'FR');
   user('de', 'author.de', 'analyst', 'de-authority');
   user('de', 'approver.de', 'assessor', 'de-authority');
+  org('de', 'de-op-grid', 'operator', 'DE');
+  user('de', 'slo.grid', 'operator', 'de-op-grid');
+  cli('de', ['org', 'sharing', 'de-authority', '--contact-point', 'true']);
+  cli('de', ['org', 'sharing', 'fr-authority', '--contact-point', 'true']);
+  cli('de', ['org', 'sharing', 'de-op-grid', '--supervisor', 'de-authority']);
   cli('de', ['community', 'add', 'cross-border', '--name', 'Cross-border grid security', '--member', 'de-authority,fr-authority']);
   cli('de', ['federation', 'peer', 'add', 'eu-hub', '--key', instances['eu-hub'].public, '--hosts', '*', '--url', instances['eu-hub'].url, '--push']);
   // eu-hub: its own administrator; it relays between the two.
   org('eu-hub', 'eu-hub-ops', 'eu_body');
   user('eu-hub', 'hub.admin', 'admin', 'eu-hub-ops');
-  cli('eu-hub', ['federation', 'peer', 'add', 'de', '--key', instances.de.public, '--hosts', 'de-authority']);
+  cli('eu-hub', ['federation', 'peer', 'add', 'de', '--key', instances.de.public, '--hosts', 'de-authority,de-op-grid']);
   cli('eu-hub', ['federation', 'peer', 'add', 'fr', '--key', instances.fr.public, '--hosts', 'fr-authority,fr-op-rail', '--url', instances.fr.url, '--push']);
   // fr: a member of the community and an organisation outside it.
   org('fr', 'fr-authority', 'authority', 'FR');
@@ -89,7 +100,7 @@ before(async () => {
   user('fr', 'outsider.fr', 'operator', 'fr-op-rail');
   cli('fr', ['federation', 'peer', 'add', 'eu-hub', '--key', instances['eu-hub'].public, '--hosts', '*']);
   // fr checks the German authority's signature on what the hub relays: de's key is on its trust list.
-  cli('fr', ['federation', 'peer', 'add', 'de', '--key', instances.de.public, '--hosts', 'de-authority', '--origin-only']);
+  cli('fr', ['federation', 'peer', 'add', 'de', '--key', instances.de.public, '--hosts', 'de-authority,de-op-grid', '--origin-only']);
   for (const name of ['de', 'eu-hub', 'fr']) await startServer(name);
 
   const alert = join(work, 'alert.json');
@@ -101,6 +112,15 @@ before(async () => {
   cli('de', ['alert', 'submit', id, '--as', 'author.de']);
   cli('de', ['alert', 'approve', id, '--as', 'approver.de']);
   cli('de', ['alert', 'publish', id, '--as', 'author.de']);
+  const doc = join(work, 'doc.json');
+  writeFileSync(doc, JSON.stringify({ kind: 'lessons_learnt', title: DOC_TITLE, summary: 'What two winters of patrols taught us',
+    body: `Mobile ${DOC_WORD} sections closed the service road within four minutes.`, tlp: 'TLP:GREEN', community: 'cross-border' }));
+  cli('de', ['library', 'add', doc, '--as', 'author.de']);
+  const report = join(work, 'incident.json');
+  writeFileSync(report, JSON.stringify({ title: INCIDENT, description: 'Converter hall fire; the link to France tripped',
+    aware_at: new Date(Date.now() - 3600e3).toISOString(),
+    significance: { users_affected: 120000, users_total: 900000, duration_hours: 6, area: 'Upper Rhine', member_states: ['DE', 'FR'] } }));
+  cli('de', ['incident', 'new', report, '--as', 'slo.grid']);
 
   profile = mkdtempSync(join(tmpdir(), 'rampart-chromium-federation-'));
   ({ context, page } = await launchChromium(profile, pageErrors, { viewport: { width: 1280, height: 900 } }));
@@ -131,13 +151,55 @@ test('a French member of the community reads the German alert on the French inst
   assert.deepEqual(pageErrors, []);
 });
 
-test('a French organisation outside the community does not see it', STEP, async () => {
+/** Full-text search on the Library page; the number of hits. */
+async function search(words) {
+  await go(page, 'library');
+  await page.waitForSelector('#library-search');
+  await page.fill('#library-q', words);
+  await page.click('#library-go');
+  await page.waitForFunction(() => document.querySelector('#library-total, #library-empty'));
+  return page.locator('#library-hits > li').count();
+}
+
+test('the same member finds the German library document by full-text search on fr', STEP, async () => {
+  let hits = 0;
+  for (let n = 0; n < 30 && !hits; n += 1) {
+    hits = await search(DOC_WORD);
+    if (!hits) await page.waitForTimeout(1000);
+  }
+  assert.equal(hits, 1);
+  await page.getByText(DOC_TITLE).first().click();
+  await page.waitForSelector('#library-origin');
+  assert.match(await page.textContent('#library-origin'), /^Received from the Rampart instance de; read-only here/);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the French single point of contact sees the German incident on fr', STEP, async () => {
+  for (let n = 0; n < 30; n += 1) {
+    await go(page, 'incidents');
+    await page.waitForSelector('#incident-list');
+    if (await page.getByText(INCIDENT).count()) break;
+    await page.waitForTimeout(1000);
+  }
+  await page.getByText(INCIDENT).first().click();
+  await page.waitForSelector('#incident-origin');
+  assert.match(await page.textContent('#incident-origin'), /^Received from the Rampart instance de; read-only here/);
+  await page.screenshot({ path: join(SHOTS, 'federation-fr-incident.png'), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a French organisation outside the community and the routing sees none of them', STEP, async () => {
   await page.click('#logout');
   await signIn(page, instances.fr.url, 'outsider.fr', PASSWORD);
   await go(page, 'alerts');
   await page.waitForSelector('#alerts-view:not([hidden])');
   await page.waitForLoadState('networkidle');
   assert.equal(await page.getByText(HEADLINE).count(), 0);
+  assert.equal(await search(DOC_WORD), 0);
+  await go(page, 'incidents');
+  await page.waitForSelector('#incident-list');
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.getByText(INCIDENT).count(), 0);
   assert.deepEqual(pageErrors, []);
 });
 
