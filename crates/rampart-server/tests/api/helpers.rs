@@ -51,23 +51,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = fresh(backend).await;
     let store = db.store.clone();
-    for (id, kind, country) in [
+    let orgs = [
         ("eu-body", "eu_body", None),
         ("de-authority", "authority", Some("DE")),
         ("fr-authority", "authority", Some("FR")),
         ("de-op-grid", "operator", Some("DE")),
         ("de-op-water", "operator", Some("DE")),
         ("de-op-health", "operator", Some("DE")),
-    ] {
-        let o = Organisation::from_json(&obj(json!({"id": id, "name": format!("{id} name"), "kind": kind, "country": country}))).expect("org");
-        store.put_organisation(&o).await.expect("org");
-    }
-    let hash = rampart_server::auth::hash_password(PASSWORD.into()).await.expect("hash");
-    for (name, role, org) in USERS {
-        let username = Username::parse(name).expect("name");
-        let org = OrgId::parse(org).expect("org");
-        store.create_user(&NewUser { username: &username, password_hash: &hash, role, organisation_id: &org }, START_MS).await.expect("user");
-    }
+    ];
+    directory(&store, &orgs, &USERS).await;
     let assets = [
         asset_json("DE-SUB-1", "DE", "energy", Some("de-op-grid"), 13.40, 52.52),
         asset_json("DE-WAT-1", "DE", "drinking_water", Some("de-op-water"), 13.45, 52.50),
@@ -90,10 +82,30 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         .expect("links");
     w.commit().await.expect("commit");
 
-    let clock = ManualClock::new(START_MS);
     let mut settings = Settings { secure_cookies: false, session_hours: 12, max_body_bytes: 64 * 1024, max_import_bytes: 1024 * 1024, ..Settings::default() };
     adjust(&mut settings);
-    let state = AppState::new(store.clone(), Arc::new(clock.clone()), settings);
+    serve(db, settings).await
+}
+
+/// Organisations (id, kind, country) and users (name, role, organisation), all with
+/// [`PASSWORD`].
+async fn directory(store: &rampart_store::Store, orgs: &[(&str, &str, Option<&str>)], users: &[(&str, Role, &str)]) {
+    for (id, kind, country) in orgs {
+        let o = Organisation::from_json(&obj(json!({"id": id, "name": format!("{id} name"), "kind": kind, "country": country}))).expect("org");
+        store.put_organisation(&o).await.expect("org");
+    }
+    let hash = rampart_server::auth::hash_password(PASSWORD.into()).await.expect("hash");
+    for (name, role, org) in users {
+        let username = Username::parse(name).expect("name");
+        let org = OrgId::parse(org).expect("org");
+        store.create_user(&NewUser { username: &username, password_hash: &hash, role: *role, organisation_id: &org }, START_MS).await.expect("user");
+    }
+}
+
+/// A real server on a random port over `db`, its clock at [`START_MS`].
+async fn serve(db: TestDb, settings: Settings) -> TestApp {
+    let clock = ManualClock::new(START_MS);
+    let state = AppState::new(db.store.clone(), Arc::new(clock.clone()), settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -112,28 +124,10 @@ pub async fn spawn_instance(
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let db = fresh(backend).await;
-    let store = db.store.clone();
-    for (id, kind, country) in orgs {
-        let o = Organisation::from_json(&obj(json!({"id": id, "name": format!("{id} name"), "kind": kind, "country": country}))).expect("org");
-        store.put_organisation(&o).await.expect("org");
-    }
-    let hash = rampart_server::auth::hash_password(PASSWORD.into()).await.expect("hash");
-    for (name, role, org) in users {
-        let username = Username::parse(name).expect("name");
-        let org = OrgId::parse(org).expect("org");
-        store.create_user(&NewUser { username: &username, password_hash: &hash, role: *role, organisation_id: &org }, START_MS).await.expect("user");
-    }
-    let clock = ManualClock::new(START_MS);
+    directory(&db.store, orgs, users).await;
     let mut settings = Settings { secure_cookies: false, ..Settings::default() };
     adjust(&mut settings);
-    let state = AppState::new(store.clone(), Arc::new(clock.clone()), settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(rampart_server::launch(state.clone(), listener, async {
-        let _ = rx.await;
-    }));
-    TestApp { base, clock, state, _db: db, _shutdown: tx }
+    serve(db, settings).await
 }
 
 /// A logged-in (or anonymous) client.
