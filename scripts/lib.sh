@@ -34,7 +34,7 @@ require_rust() {
   }
 }
 
-# What building Rampart needs besides Rust: a C compiler (bundled SQLite), Node and npm (the web app).
+# What building Rampart needs besides Rust: a C compiler (bundled SQLite, ring for TLS), Node and npm (the web app).
 need_build_tools() {
   require_rust
   apt_need nodejs command -v node

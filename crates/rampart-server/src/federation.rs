@@ -27,8 +27,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rampart_core::federation::{
-    self as fed, link_signing_bytes, Audience, AudienceCommunity, AudienceUser, Batch, Entry, Hosts, InstanceName, ItemRef, ItemType, Message,
-    OriginOrg, PublicKey, SecretKey, Signed,
+    self as fed, link_signing_bytes, Audience, AudienceCommunity, Batch, Entry, Hosts, InstanceName, ItemRef, ItemType, Message,
+    PublicKey, SecretKey, Signed,
 };
 use rampart_core::{AlertState, CountryCode, FieldError, Invalid, OrgId, OrgKind};
 use rampart_store::{AuditAction, BatchOutcome, PeerConfig, PeerRecord, SharedItem, StoredAlert};
@@ -90,30 +90,15 @@ fn identity(state: &AppState) -> ApiResult<&Identity> {
 
 /// The message an origin signs for one of its published alerts.
 async fn alert_message(state: &AppState, own: &InstanceName, a: &StoredAlert, now: i64) -> ApiResult<Message> {
-    let org = state.store.get_organisation(&a.organisation).await?;
-    let organisation = OriginOrg {
-        id: a.organisation.to_string(),
-        name: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-        kind: org.as_ref().map_or("authority".to_string(), |o| o.kind.key().to_string()),
-        country: org.and_then(|o| o.country).map(|c| c.to_string()),
-    };
+    let organisation = crate::federation_items::origin_org(state, &a.organisation).await?;
     let mut organisations: Vec<String> = Vec::new();
     for r in a.recipients.iter().filter(|r| r.username.is_none()) {
         if !organisations.contains(&r.organisation.to_string()) {
             organisations.push(r.organisation.to_string());
         }
     }
-    let mut users: Vec<AudienceUser> = Vec::new();
     let named = a.named.iter().cloned().chain(a.recipients.iter().filter_map(|r| r.username.clone()));
-    for u in named {
-        if let Some(rec) = state.store.get_user(u.as_str()).await? {
-            let au = AudienceUser { username: u.to_string(), organisation: rec.organisation_id.to_string() };
-            if !users.contains(&au) {
-                users.push(au);
-            }
-        }
-    }
-    users.sort();
+    let users = crate::federation_items::audience_users(state, named).await?;
     let community = a.community.as_ref().map(|c| AudienceCommunity { id: c.to_string(), members: a.community_members.iter().map(ToString::to_string).collect() });
     let body = json!({
         "identifier": a.doc.identifier, "sender": a.doc.sender, "sent": a.doc.sent, "msg_type": a.doc.msg_type,

@@ -17,6 +17,22 @@ use rampart_core::federation::{self as fed, Audience, AudienceCommunity, Audienc
 use rampart_core::OrgId;
 use serde_json::json;
 
+/// Named people with the organisation each belongs to here, once each, in order; people
+/// unknown to the directory are left out (nobody here reads as them).
+pub(crate) async fn audience_users(state: &AppState, names: impl Iterator<Item = rampart_core::Username>) -> ApiResult<Vec<AudienceUser>> {
+    let mut users: Vec<AudienceUser> = Vec::new();
+    for u in names {
+        if let Some(rec) = state.store.get_user(u.as_str()).await? {
+            let au = AudienceUser { username: u.to_string(), organisation: rec.organisation_id.to_string() };
+            if !users.contains(&au) {
+                users.push(au);
+            }
+        }
+    }
+    users.sort();
+    Ok(users)
+}
+
 /// The originating organisation as this directory has it.
 pub(crate) async fn origin_org(state: &AppState, id: &OrgId) -> ApiResult<OriginOrg> {
     let org = state.store.get_organisation(id).await?;
@@ -89,13 +105,7 @@ async fn document_message(state: &AppState, own: &InstanceName, id: &str, now: i
         return Ok(None);
     }
     let c = &d.content;
-    let mut users = Vec::new();
-    for u in &c.recipients {
-        if let Some(rec) = state.store.get_user(u.as_str()).await? {
-            users.push(AudienceUser { username: u.to_string(), organisation: rec.organisation_id.to_string() });
-        }
-    }
-    users.sort();
+    let users = audience_users(state, c.recipients.iter().cloned()).await?;
     let community = match &c.community {
         Some(cid) => {
             let members = state.store.get_community(cid).await?.map(|x| x.members.iter().map(ToString::to_string).collect()).unwrap_or_default();
